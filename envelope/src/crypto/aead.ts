@@ -1,0 +1,83 @@
+/**
+ * AES-GCM backends (NIST SP 800-38D): synchronous node:crypto where the runtime has it (Node and
+ * Bun, about 5× faster than @noble/ciphers at 256 B), @noble/ciphers everywhere else. Both pass
+ * the same tests and are cross-checked against each other.
+ *
+ * A backend imports a key once per epoch and then seals into a caller-owned buffer, so the seal
+ * path allocates one output array per message. Every open failure is the opaque
+ * {@link DecryptionFailedError}.
+ *
+ * @example
+ * ```ts
+ * const aead = selectAead()            // 'node' on Node and Bun
+ * const key = aead.importKey(cek)
+ * const out = new Uint8Array(pt.length + 16)
+ * aead.sealInto(key, nonce, aad, pt, out, 0)
+ * ```
+ */
+import { nodeAead } from './aead_node.ts'
+import { nobleAead } from './aead_noble.ts'
+
+/** Backend names. */
+export type AeadBackendName = 'node' | 'noble'
+
+/** A key imported into one backend; only that backend can use it. */
+export interface AeadKey {
+  readonly backend: AeadBackendName
+}
+
+/** AES-GCM with a 12-byte nonce and a 16-byte tag. */
+export interface AeadBackend {
+  readonly name: AeadBackendName
+  /** Imports a 16, 24 or 32-byte AES key. */
+  importKey(key: Uint8Array): AeadKey
+  /** Writes ciphertext ‖ tag (plaintext length + 16 bytes) into `out` at `at`; returns the end. */
+  sealInto(
+    key: AeadKey,
+    nonce: Uint8Array,
+    aad: Uint8Array,
+    plaintext: Uint8Array,
+    out: Uint8Array,
+    at: number,
+  ): number
+  /** Checks the tag and returns the plaintext, or throws {@link DecryptionFailedError}. */
+  open(key: AeadKey, nonce: Uint8Array, aad: Uint8Array, sealed: Uint8Array): Uint8Array
+}
+
+/** GCM tag length used by the profile. */
+export const TAG_BYTES = 16
+/** GCM nonce length used by the profile (the only one it accepts). */
+export const NONCE_BYTES = 12
+
+/**
+ * Returns the named backend, or the fastest one present (`node` where node:crypto exists).
+ *
+ * @example
+ * ```ts
+ * selectAead('noble').name // 'noble'
+ * ```
+ */
+export function selectAead(name?: AeadBackendName): AeadBackend {
+  if (name === 'noble') return nobleAead
+  if (name === 'node') {
+    if (!nodeAead) throw new Error('selectAead: node:crypto is not available on this runtime')
+    return nodeAead
+  }
+  return nodeAead ?? nobleAead
+}
+
+/** Throws a RangeError unless `key` is an AES key length. */
+export function checkAesKeyLength(key: Uint8Array): void {
+  if (!(key instanceof Uint8Array)) throw new TypeError('AES key: expected Uint8Array')
+  if (key.length !== 16 && key.length !== 24 && key.length !== 32) {
+    throw new RangeError(`AES key: expected 16, 24 or 32 bytes, got ${key.length}`)
+  }
+}
+
+/** Throws a RangeError unless `nonce` is 12 bytes. */
+export function checkNonceLength(nonce: Uint8Array): void {
+  if (!(nonce instanceof Uint8Array)) throw new TypeError('GCM nonce: expected Uint8Array')
+  if (nonce.length !== NONCE_BYTES) {
+    throw new RangeError(`GCM nonce: expected ${NONCE_BYTES} bytes, got ${nonce.length}`)
+  }
+}

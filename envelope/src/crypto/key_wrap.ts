@@ -1,0 +1,115 @@
+/**
+ * Wrap a data key (CEK) to the recipient's RSA public key with RSAES-OAEP, SHA-256, MGF1-SHA-256
+ * and an empty label (RFC 8230 §3, COSE alg −41): exactly KMS `RSAES_OAEP_SHA_256`, so the wrapped
+ * key goes to KMS `Decrypt` unchanged.
+ *
+ * node:crypto with the `KeyObject` parsed once where present (synchronous); WebCrypto otherwise
+ * (asynchronous only).
+ *
+ * @example
+ * ```ts
+ * const wrapper = createKeyWrapper(parseRecipientKey(spki))
+ * const wrapped = wrapper.wrapSync!(cek) // 256 bytes for RSA-2048
+ * ```
+ */
+import type { webcrypto } from 'node:crypto'
+import { abytes } from '../_bytes.ts'
+import type { RecipientKey } from '../key/recipient_key.ts'
+import { nodeCrypto } from './_node_crypto.ts'
+import { oaepEncode } from './_oaep_encode.ts'
+
+/** Wraps CEKs for one recipient key. */
+export interface KeyWrapper {
+  /** The recipient's pin id, sent as the full form's recipient `kid`. */
+  readonly pinId: Uint8Array
+  /** Length of a wrapped key in bytes (the modulus length). */
+  readonly wrappedBytes: number
+  /** Synchronous wrap, present where node:crypto is. */
+  readonly wrapSync: ((cek: Uint8Array) => Uint8Array) | undefined
+  /** Wraps on any runtime. */
+  wrap(cek: Uint8Array): Promise<Uint8Array>
+}
+
+/**
+ * A wrapper for a checked recipient key.
+ *
+ * @example
+ * ```ts
+ * const wrapped = await createKeyWrapper(key).wrap(cek)
+ * ```
+ */
+export function createKeyWrapper(key: RecipientKey): KeyWrapper {
+  const wrappedBytes = key.modulusBits / 8
+  const keyObject = key.keyObject
+  if (nodeCrypto && keyObject) {
+    const crypto = nodeCrypto
+    const wrapSync = (cek: Uint8Array): Uint8Array => {
+      abytes(cek, 'cek')
+      const out = crypto.publicEncrypt(
+        { key: keyObject, padding: crypto.constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' },
+        cek,
+      )
+      return new Uint8Array(out.buffer, out.byteOffset, out.length)
+    }
+    return Object.freeze({
+      pinId: key.pinId,
+      wrappedBytes,
+      wrapSync,
+      wrap: async (cek: Uint8Array) => wrapSync(cek),
+    })
+  }
+  let imported: Promise<webcrypto.CryptoKey> | undefined
+  return Object.freeze({
+    pinId: key.pinId,
+    wrappedBytes,
+    wrapSync: undefined,
+    async wrap(cek: Uint8Array) {
+      abytes(cek, 'cek')
+      imported ??= crypto.subtle.importKey(
+        'spki',
+        key.spki as Uint8Array<ArrayBuffer>,
+        { name: 'RSA-OAEP', hash: 'SHA-256' },
+        false,
+        ['encrypt'],
+      )
+      const out = await crypto.subtle.encrypt(
+        { name: 'RSA-OAEP' },
+        await imported,
+        cek as Uint8Array<ArrayBuffer>,
+      )
+      return new Uint8Array(out)
+    },
+  })
+}
+
+/**
+ * A wrapper whose OAEP seed is fixed. **Only for vector and golden-bytes tests**: a fixed seed
+ * makes the wrapped key deterministic, which production must never be. Needs node:crypto.
+ *
+ * @deprecated Only intended for test and vector validation.
+ * @example
+ * ```ts
+ * const wrapper = createKeyWrapperWithSeed(key, fromHex(rngStream[2]))
+ * ```
+ */
+export function createKeyWrapperWithSeed(key: RecipientKey, seed: Uint8Array): KeyWrapper {
+  abytes(seed, 'OAEP seed', 32)
+  if (!nodeCrypto || !key.keyObject) throw new Error('fixed-seed wrap needs node:crypto')
+  const crypto = nodeCrypto
+  const keyObject = key.keyObject
+  const wrappedBytes = key.modulusBits / 8
+  const wrapSync = (cek: Uint8Array): Uint8Array => {
+    const em = oaepEncode(cek, seed, wrappedBytes)
+    const out = crypto.publicEncrypt(
+      { key: keyObject, padding: crypto.constants.RSA_NO_PADDING },
+      em,
+    )
+    return new Uint8Array(out.buffer, out.byteOffset, out.length)
+  }
+  return Object.freeze({
+    pinId: key.pinId,
+    wrappedBytes,
+    wrapSync,
+    wrap: async (cek: Uint8Array) => wrapSync(cek),
+  })
+}

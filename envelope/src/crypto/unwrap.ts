@@ -1,0 +1,50 @@
+/**
+ * The unwrap side: turn a recipient ciphertext back into the CEK.
+ *
+ * In the cloud this is KMS `Decrypt` with `EncryptionAlgorithm: RSAES_OAEP_SHA_256` (the consumer
+ * supplies that callback); here is the local one used by tests and demos. The contract of an
+ * {@link Unwrap} callback: return the CEK; throw {@link DecryptionFailedError} when the ciphertext
+ * cannot be unwrapped by this key (KMS `InvalidCiphertextException`, `IncorrectKeyException`);
+ * throw anything else for a transient failure, which `open` reports as `ERR_UNWRAP_UNAVAILABLE`.
+ *
+ * @example
+ * ```ts
+ * const opener = new Opener({ unwrap: createLocalUnwrap(privateKey) })
+ * ```
+ */
+import type { KeyObject } from 'node:crypto'
+import { DecryptionFailedError } from '../errors.ts'
+import { nodeCrypto } from './_node_crypto.ts'
+
+/** Unwraps a recipient ciphertext; `kid` is the recipient's pin id as sent. */
+export type Unwrap = (wrapped: Uint8Array, kid: Uint8Array) => Promise<Uint8Array> | Uint8Array
+
+/**
+ * An {@link Unwrap} over a local RSA private key (PKCS#8 DER or a `KeyObject`). Every OAEP failure
+ * is the opaque error. Needs node:crypto.
+ *
+ * @example
+ * ```ts
+ * const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
+ * const unwrap = createLocalUnwrap(privateKey)
+ * ```
+ */
+export function createLocalUnwrap(privateKey: KeyObject | Uint8Array): Unwrap {
+  if (!nodeCrypto) throw new Error('createLocalUnwrap: node:crypto is not available')
+  const crypto = nodeCrypto
+  const key =
+    privateKey instanceof Uint8Array
+      ? crypto.createPrivateKey({ key: Buffer.from(privateKey), format: 'der', type: 'pkcs8' })
+      : privateKey
+  return (wrapped: Uint8Array) => {
+    try {
+      const out = crypto.privateDecrypt(
+        { key, padding: crypto.constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' },
+        wrapped,
+      )
+      return new Uint8Array(out.buffer, out.byteOffset, out.length)
+    } catch {
+      throw new DecryptionFailedError()
+    }
+  }
+}

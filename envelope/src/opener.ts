@@ -1,0 +1,201 @@
+/**
+ * The opener: turns `sealwire/1` messages back into plaintext.
+ *
+ * A full message carries its wrapped CEK: the opener unwraps it through the caller's
+ * {@link Unwrap} (KMS `Decrypt` in the cloud) once per epoch, then caches the epoch's state by
+ * (device id, epoch id). A compact message opens from that cache with no unwrap, synchronously.
+ * The device id is the `external_aad`: pass the one taken from the topic, and a message moved to
+ * another device's topic fails.
+ *
+ * Every failure once a key is involved (bad tag, bad OAEP padding, wrong key, a CEK of the wrong
+ * length) is the one {@link DecryptionFailedError}. When the unwrap rejects a ciphertext, the
+ * content is still decrypted under a random CEK before failing, so both paths do the same work
+ * (RFC 7516 §11.5). A structural problem is reported before any key is touched, with its own code.
+ *
+ * @example
+ * ```ts
+ * const opener = new Opener({ unwrap: kmsUnwrap })
+ * const { plaintext, seq, epochId } = await opener.open(bytes, deviceIdFromTopic)
+ * ```
+ */
+import { equalBytes, toHex } from './_bytes.ts'
+import type { DecodeLimits } from './cbor/decode.ts'
+import type { AeadBackend, AeadBackendName } from './crypto/aead.ts'
+import { selectAead } from './crypto/aead.ts'
+import { writeNonce } from './crypto/nonce.ts'
+import type { Unwrap } from './crypto/unwrap.ts'
+import { defaultDecodeLimits } from './defaults.ts'
+import type { EpochKeys } from './epoch.ts'
+import { checkDeviceId, deriveEpochKeys, epochIdOf } from './epoch.ts'
+import type { EnvelopeErrorCode } from './errors.ts'
+import {
+  DecryptionFailedError,
+  EnvelopeError,
+  EnvelopeInvalidError,
+  EpochUnknownError,
+  UnwrapUnavailableError,
+} from './errors.ts'
+import type { EpochKeyCache } from './key_cache.ts'
+import { MemoryEpochKeyCache } from './key_cache.ts'
+import type { EpochMetadata } from './metadata.ts'
+import { decodeMetadata } from './metadata.ts'
+import type { ParsedCompact, ParsedFull } from './envelope_codec.ts'
+import { parseEnvelope } from './envelope_codec.ts'
+
+/** Options of {@link Opener}. */
+export interface OpenerOptions {
+  readonly unwrap: Unwrap
+  readonly cache?: EpochKeyCache
+  /** Per-call decode limits, merged over {@link defaultDecodeLimits}. */
+  readonly limits?: Partial<DecodeLimits>
+  readonly aead?: AeadBackend | AeadBackendName
+  /** Random bytes for the RFC 7516 §11.5 substitute CEK; default WebCrypto. */
+  readonly random?: (n: number) => Uint8Array
+}
+
+/** An opened message. */
+export interface Opened {
+  readonly form: 'compact' | 'full'
+  readonly epochId: Uint8Array
+  readonly seq: number
+  readonly plaintext: Uint8Array
+  /** True when a full message's epoch was not cached and its CEK was unwrapped for it. */
+  readonly unwrapped: boolean
+}
+
+/** An opened key announcement. */
+export interface OpenedAnnouncement extends Opened {
+  readonly metadata: EpochMetadata
+}
+
+function defaultRandom(n: number): Uint8Array {
+  return globalThis.crypto.getRandomValues(new Uint8Array(n))
+}
+
+/**
+ * Opens messages of both forms for any number of devices.
+ *
+ * @example
+ * ```ts
+ * const opened = opener.openCompact(bytes, 'dev-1') // throws ERR_EPOCH_UNKNOWN when not cached
+ * ```
+ */
+export class Opener {
+  readonly cache: EpochKeyCache
+  readonly limits: DecodeLimits
+  readonly #unwrap: Unwrap
+  readonly #aead: AeadBackend
+  readonly #random: (n: number) => Uint8Array
+  readonly #nonce = new Uint8Array(12)
+  #unwraps = 0
+
+  constructor(options: OpenerOptions) {
+    if (typeof options.unwrap !== 'function') throw new TypeError('unwrap: expected a function')
+    this.#unwrap = options.unwrap
+    this.cache = options.cache ?? new MemoryEpochKeyCache()
+    this.limits = Object.freeze({ ...defaultDecodeLimits, ...options.limits })
+    this.#aead =
+      typeof options.aead === 'object' ? options.aead : selectAead(options.aead ?? undefined)
+    this.#random = options.random ?? defaultRandom
+  }
+
+  /** How many times the unwrap callback was called (KMS `Decrypt` calls in the cloud). */
+  get unwraps(): number {
+    return this.#unwraps
+  }
+
+  /**
+   * Opens a message of either form.
+   *
+   * @throws {EnvelopeError} a structural code, `ERR_EPOCH_UNKNOWN` (compact, epoch not cached),
+   *   `ERR_UNWRAP_UNAVAILABLE` (transient unwrap failure) or `ERR_DECRYPTION_FAILED`.
+   */
+  async open(bytes: Uint8Array, deviceId: string): Promise<Opened> {
+    checkDeviceId(deviceId)
+    const parsed = parseEnvelope(bytes, this.limits)
+    if (parsed.form === 'compact') return this.#openCompact(parsed, deviceId)
+    return this.#openFull(parsed, deviceId)
+  }
+
+  /**
+   * Opens a compact message from the cache, synchronously.
+   *
+   * @throws {EnvelopeError} as {@link open}; a full message is `ERR_ENVELOPE_INVALID` here.
+   */
+  openCompact(bytes: Uint8Array, deviceId: string): Opened {
+    checkDeviceId(deviceId)
+    const parsed = parseEnvelope(bytes, this.limits)
+    if (parsed.form !== 'compact') throw new EnvelopeInvalidError('expected a compact message')
+    return this.#openCompact(parsed, deviceId)
+  }
+
+  /**
+   * Opens a key announcement: a full message whose payload is the epoch's metadata, which must
+   * name the same device and its own sequence number.
+   *
+   * @throws {EnvelopeError} as {@link open}, or `ERR_ENVELOPE_INVALID` for a bad payload.
+   */
+  async openAnnouncement(bytes: Uint8Array, deviceId: string): Promise<OpenedAnnouncement> {
+    checkDeviceId(deviceId)
+    const parsed = parseEnvelope(bytes, this.limits)
+    if (parsed.form !== 'full') throw new EnvelopeInvalidError('an announcement is a full message')
+    const opened = await this.#openFull(parsed, deviceId)
+    const metadata = decodeMetadata(opened.plaintext)
+    if (metadata.deviceId !== deviceId || metadata.firstSeq !== opened.seq) {
+      throw new EnvelopeInvalidError('announcement metadata does not match its message')
+    }
+    return { ...opened, metadata }
+  }
+
+  #openCompact(parsed: ParsedCompact, deviceId: string): Opened {
+    const epochHex = toHex(parsed.epochId)
+    const keys = this.cache.get(deviceId, epochHex)
+    if (!keys) throw new EpochUnknownError(epochHex)
+    writeNonce(this.#nonce, keys.baseIv, parsed.seq)
+    const plaintext = this.#aead.open(keys.aeadKey, this.#nonce, keys.aadEncrypt0, parsed.ciphertext)
+    return { form: 'compact', epochId: keys.epochId, seq: parsed.seq, plaintext, unwrapped: false }
+  }
+
+  async #openFull(parsed: ParsedFull, deviceId: string): Promise<Opened> {
+    const epochId = epochIdOf(parsed.wrapped)
+    const epochHex = toHex(epochId)
+    const cached = this.cache.get(deviceId, epochHex)
+    let keys: EpochKeys
+    let unwrapped = false
+    if (cached && equalBytes(cached.wrapped, parsed.wrapped)) {
+      keys = cached
+    } else {
+      keys = await this.#unwrapKeys(parsed, deviceId)
+      unwrapped = true
+    }
+    writeNonce(this.#nonce, keys.baseIv, parsed.seq)
+    const plaintext = this.#aead.open(keys.aeadKey, this.#nonce, keys.aadEncrypt, parsed.ciphertext)
+    // Cache only once a message has authenticated under the key.
+    if (unwrapped) this.cache.set(deviceId, epochHex, keys)
+    return { form: 'full', epochId, seq: parsed.seq, plaintext, unwrapped }
+  }
+
+  async #unwrapKeys(parsed: ParsedFull, deviceId: string): Promise<EpochKeys> {
+    let cek: Uint8Array | undefined
+    this.#unwraps++
+    try {
+      cek = await this.#unwrap(parsed.wrapped, parsed.kid)
+    } catch (err) {
+      if (!(err instanceof EnvelopeError && err.code === ('ERR_DECRYPTION_FAILED' satisfies EnvelopeErrorCode))) {
+        throw new UnwrapUnavailableError(err)
+      }
+    }
+    if (!(cek instanceof Uint8Array) || cek.length !== 32) {
+      // RFC 7516 §11.5: carry on with a random CEK, so the failure comes from the tag check.
+      cek = this.#random(32)
+      const keys = deriveEpochKeys(cek, parsed.wrapped, deviceId, this.#aead)
+      cek.fill(0)
+      writeNonce(this.#nonce, keys.baseIv, parsed.seq)
+      this.#aead.open(keys.aeadKey, this.#nonce, keys.aadEncrypt, parsed.ciphertext)
+      throw new DecryptionFailedError()
+    }
+    const keys = deriveEpochKeys(cek, parsed.wrapped, deviceId, this.#aead)
+    cek.fill(0)
+    return keys
+  }
+}
