@@ -1,5 +1,6 @@
 /**
- * Strict parsing of a `sealwire/1` message into its parts, before any key is touched.
+ * The `sealwire/1` profile over the generic COSE layer: strict parsing of a message into its
+ * parts, before any key is touched.
  *
  * Accepts exactly the two layouts of the spec (see `envelope/README.md`): tag 16 with
  * `[h'a10103', {4: epoch id (8 bytes), 6: Partial IV}, ciphertext]`, or tag 96 with
@@ -13,9 +14,9 @@
  * if (parsed.form === 'compact') console.log(toHex(parsed.epochId), parsed.seq)
  * ```
  */
-import { equalBytes } from './_bytes.ts'
 import type { CborMap, CborValue, DecodeLimits } from './cbor/decode.ts'
-import { decodeCbor } from './cbor/decode.ts'
+import type { CoseRecipient } from './cose/structure.ts'
+import { decodeCoseMessage } from './cose/structure.ts'
 import { TAG_BYTES } from './crypto/aead.ts'
 import { readPartialIv } from './crypto/nonce.ts'
 import { EPOCH_ID_BYTES, PROTECTED_HEADER } from './epoch.ts'
@@ -26,7 +27,6 @@ import {
   LABEL_ALG,
   LABEL_KID,
   LABEL_PARTIAL_IV,
-  TAG_ENCRYPT,
   TAG_ENCRYPT0,
 } from './suites.ts'
 
@@ -54,6 +54,10 @@ export interface ParsedFull {
 export type ParsedEnvelope = ParsedCompact | ParsedFull
 
 const ALLOWED_WRAPPED_BYTES = [256, 384, 512]
+const KNOWN_PROTECTED = Object.freeze({
+  bytes: PROTECTED_HEADER,
+  map: new Map([[LABEL_ALG, ALG_A256GCM]]) as CborMap,
+})
 
 function invalid(detail: string): never {
   throw new EnvelopeInvalidError(detail)
@@ -64,19 +68,11 @@ function bstr(value: CborValue | undefined, what: string): Uint8Array {
   return value
 }
 
-function checkProtected(value: CborValue | undefined): void {
-  const bytes = bstr(value, 'protected header')
-  if (equalBytes(bytes, PROTECTED_HEADER)) return
-  let map: CborValue
-  try {
-    map = decodeCbor(bytes, { maxBytes: 64, maxDepth: 2, maxItems: 16, allowedTags: [] })
-  } catch {
-    invalid('protected header must be {1: 3}')
-  }
-  if (map instanceof Map && map.has(LABEL_ALG) && map.get(LABEL_ALG) !== ALG_A256GCM) {
-    throw new UnsupportedAlgorithmError('content', map.get(LABEL_ALG))
-  }
-  invalid('protected header must be {1: 3}')
+function checkContentHeaders(protectedMap: CborMap): void {
+  if (protectedMap === KNOWN_PROTECTED.map) return
+  const alg = protectedMap.get(LABEL_ALG)
+  if (alg !== undefined && alg !== ALG_A256GCM) throw new UnsupportedAlgorithmError('content', alg)
+  invalid('protected header must be exactly {1: 3}')
 }
 
 function checkLabels(map: CborMap, labels: readonly number[], what: string): void {
@@ -85,15 +81,17 @@ function checkLabels(map: CborMap, labels: readonly number[], what: string): voi
   }
 }
 
-function headerMap(value: CborValue | undefined, what: string): CborMap {
-  if (!(value instanceof Map)) invalid(`${what} must be a map`)
-  return value
-}
-
-function ciphertextOf(value: CborValue | undefined): Uint8Array {
-  const ct = bstr(value, 'ciphertext')
-  if (ct.length < TAG_BYTES) invalid('ciphertext shorter than the tag')
-  return ct
+function checkRecipient(r: CoseRecipient): { kid: Uint8Array; wrapped: Uint8Array } {
+  if (r.protected.length !== 0) invalid('the recipient protected header must be empty')
+  const alg = r.unprotected.get(LABEL_ALG)
+  if (alg !== undefined && alg !== ALG_RSA_OAEP_256) throw new UnsupportedAlgorithmError('recipient', alg)
+  checkLabels(r.unprotected, [LABEL_ALG, LABEL_KID], 'the recipient header')
+  const kid = bstr(r.unprotected.get(LABEL_KID), 'recipient kid')
+  if (kid.length !== 8) invalid('recipient kid must be 8 bytes')
+  if (!ALLOWED_WRAPPED_BYTES.includes(r.ciphertext.length)) {
+    invalid('wrapped key must be 256, 384 or 512 bytes')
+  }
+  return { kid, wrapped: r.ciphertext }
 }
 
 /**
@@ -107,46 +105,20 @@ function ciphertextOf(value: CborValue | undefined): Uint8Array {
  * ```
  */
 export function parseEnvelope(bytes: Uint8Array, limits: DecodeLimits): ParsedEnvelope {
-  const top = decodeCbor(bytes, limits)
-  if (typeof top !== 'object' || top === null || !('tag' in top)) {
-    invalid('a message must be tagged COSE_Encrypt0 (16) or COSE_Encrypt (96)')
-  }
-  const body = top.value
-  if (!Array.isArray(body)) invalid('the COSE body must be an array')
-  if (top.tag === TAG_ENCRYPT0) {
-    if (body.length !== 3) invalid('COSE_Encrypt0 must have 3 elements')
-    checkProtected(body[0])
-    const unprotected = headerMap(body[1], 'unprotected header')
-    checkLabels(unprotected, [LABEL_KID, LABEL_PARTIAL_IV], 'the compact unprotected header')
-    const epochId = bstr(unprotected.get(LABEL_KID), 'epoch id')
+  const msg = decodeCoseMessage(bytes, limits, { knownProtected: KNOWN_PROTECTED })
+  checkContentHeaders(msg.protectedMap)
+  if (msg.ciphertext.length < TAG_BYTES) invalid('ciphertext shorter than the tag')
+  const h = msg.unprotected
+  if (msg.tag === TAG_ENCRYPT0) {
+    checkLabels(h, [LABEL_KID, LABEL_PARTIAL_IV], 'the compact unprotected header')
+    const epochId = bstr(h.get(LABEL_KID), 'epoch id')
     if (epochId.length !== EPOCH_ID_BYTES) invalid('epoch id must be 8 bytes')
-    const seq = readPartialIv(bstr(unprotected.get(LABEL_PARTIAL_IV), 'Partial IV'))
-    return { form: 'compact', epochId, seq, ciphertext: ciphertextOf(body[2]) }
+    const seq = readPartialIv(bstr(h.get(LABEL_PARTIAL_IV), 'Partial IV'))
+    return { form: 'compact', epochId, seq, ciphertext: msg.ciphertext }
   }
-  if (top.tag !== TAG_ENCRYPT) invalid(`tag ${top.tag} is not a sealwire/1 message`)
-  if (body.length !== 4) invalid('COSE_Encrypt must have 4 elements')
-  checkProtected(body[0])
-  const unprotected = headerMap(body[1], 'unprotected header')
-  checkLabels(unprotected, [LABEL_PARTIAL_IV], 'the full unprotected header')
-  const seq = readPartialIv(bstr(unprotected.get(LABEL_PARTIAL_IV), 'Partial IV'))
-  const ciphertext = ciphertextOf(body[2])
-  const recipients = body[3]
-  if (!Array.isArray(recipients) || recipients.length !== 1) invalid('exactly one recipient')
-  const recipient = recipients[0]
-  if (!Array.isArray(recipient) || recipient.length !== 3) invalid('a recipient has 3 elements')
-  if (bstr(recipient[0], 'recipient protected header').length !== 0) {
-    invalid('the recipient protected header must be empty')
-  }
-  const rh = headerMap(recipient[1], 'recipient unprotected header')
-  if (rh.has(LABEL_ALG) && rh.get(LABEL_ALG) !== ALG_RSA_OAEP_256) {
-    throw new UnsupportedAlgorithmError('recipient', rh.get(LABEL_ALG))
-  }
-  checkLabels(rh, [LABEL_ALG, LABEL_KID], 'the recipient header')
-  const kid = bstr(rh.get(LABEL_KID), 'recipient kid')
-  if (kid.length !== 8) invalid('recipient kid must be 8 bytes')
-  const wrapped = bstr(recipient[2], 'wrapped key')
-  if (!ALLOWED_WRAPPED_BYTES.includes(wrapped.length)) {
-    invalid('wrapped key must be 256, 384 or 512 bytes')
-  }
-  return { form: 'full', seq, ciphertext, kid, wrapped }
+  checkLabels(h, [LABEL_PARTIAL_IV], 'the full unprotected header')
+  const seq = readPartialIv(bstr(h.get(LABEL_PARTIAL_IV), 'Partial IV'))
+  if (msg.recipients!.length !== 1) invalid('a full message has exactly one recipient')
+  const { kid, wrapped } = checkRecipient(msg.recipients![0]!)
+  return { form: 'full', seq, ciphertext: msg.ciphertext, kid, wrapped }
 }

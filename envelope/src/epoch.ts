@@ -13,7 +13,7 @@
  */
 import { sha256 } from '@noble/hashes/sha2.js'
 import { abytes, utf8 } from './_bytes.ts'
-import { encodeCbor } from './cbor/encoder.ts'
+import { encodeEncStructure } from './cose/structure.ts'
 import type { AeadBackend, AeadKey } from './crypto/aead.ts'
 import { deriveBaseIv } from './crypto/nonce.ts'
 
@@ -57,7 +57,7 @@ export function epochIdOf(wrapped: Uint8Array): Uint8Array {
  * ```
  */
 export function encStructure(context: 'Encrypt' | 'Encrypt0', deviceId: string): Uint8Array {
-  return encodeCbor([context, PROTECTED_HEADER, utf8(deviceId)])
+  return encodeEncStructure(context, PROTECTED_HEADER, utf8(deviceId))
 }
 
 /** Throws a TypeError unless `deviceId` is a non-empty string of at most 256 bytes. */

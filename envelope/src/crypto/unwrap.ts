@@ -21,7 +21,8 @@ export type Unwrap = (wrapped: Uint8Array, kid: Uint8Array) => Promise<Uint8Arra
 
 /**
  * An {@link Unwrap} over a local RSA private key (PKCS#8 DER or a `KeyObject`). Every OAEP failure
- * is the opaque error. Needs node:crypto.
+ * is the opaque error. Needs node:crypto. `oaepLabel` exists for vector tests only: KMS always uses
+ * an empty label.
  *
  * @example
  * ```ts
@@ -29,7 +30,10 @@ export type Unwrap = (wrapped: Uint8Array, kid: Uint8Array) => Promise<Uint8Arra
  * const unwrap = createLocalUnwrap(privateKey)
  * ```
  */
-export function createLocalUnwrap(privateKey: KeyObject | Uint8Array): Unwrap {
+export function createLocalUnwrap(
+  privateKey: KeyObject | Uint8Array,
+  options: { oaepLabel?: Uint8Array } = {},
+): Unwrap {
   if (!nodeCrypto) throw new Error('createLocalUnwrap: node:crypto is not available')
   const crypto = nodeCrypto
   const key =
@@ -39,7 +43,12 @@ export function createLocalUnwrap(privateKey: KeyObject | Uint8Array): Unwrap {
   return (wrapped: Uint8Array) => {
     try {
       const out = crypto.privateDecrypt(
-        { key, padding: crypto.constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' },
+        {
+          key,
+          padding: crypto.constants.RSA_PKCS1_OAEP_PADDING,
+          oaepHash: 'sha256',
+          ...(options.oaepLabel?.length ? { oaepLabel: options.oaepLabel } : {}),
+        },
         wrapped,
       )
       return new Uint8Array(out.buffer, out.byteOffset, out.length)

@@ -15,14 +15,12 @@ function reject(detail: string): never {
 }
 
 interface Tlv {
-  readonly tag: number
   readonly start: number
   readonly end: number
 }
 
 function readTlv(der: Uint8Array, at: number, limit: number): Tlv {
   if (at + 2 > limit) reject('truncated')
-  const tag = der[at]!
   let len = der[at + 1]!
   let start = at + 2
   if (len & 0x80) {
@@ -36,13 +34,12 @@ function readTlv(der: Uint8Array, at: number, limit: number): Tlv {
   }
   const end = start + len
   if (end > limit) reject('truncated')
-  return { tag, start, end }
+  return { start, end }
 }
 
 function expect(der: Uint8Array, at: number, limit: number, tag: number, what: string): Tlv {
-  const tlv = readTlv(der, at, limit)
-  if (tlv.tag !== tag) reject(`expected ${what}`)
-  return tlv
+  if (at < limit && der[at] !== tag) reject(`expected ${what}`)
+  return readTlv(der, at, limit)
 }
 
 function readPositiveInteger(der: Uint8Array, tlv: Tlv): { bits: number; value: bigint } {
