@@ -49,6 +49,12 @@ export interface OpenerOptions {
   /** Per-call decode limits, merged over {@link defaultDecodeLimits}. */
   readonly limits?: Partial<DecodeLimits>
   readonly aead?: AeadBackend | AeadBackendName
+  /**
+   * The pin ids (recipient kids) of the keys this opener unwraps for. The kid is not
+   * authenticated by COSE, so set this: a full message naming any other kid is then refused
+   * (`ERR_ENVELOPE_INVALID`) before any unwrap. Without it, every kid is passed to `unwrap`.
+   */
+  readonly pinIds?: readonly Uint8Array[]
   /** Random bytes for the RFC 7516 §11.5 substitute CEK; default WebCrypto. */
   readonly random?: (n: number) => Uint8Array
 }
@@ -86,6 +92,7 @@ export class Opener {
   readonly #unwrap: Unwrap
   readonly #aead: AeadBackend
   readonly #random: (n: number) => Uint8Array
+  readonly #pinIds: readonly Uint8Array[] | undefined
   readonly #nonce = new Uint8Array(12)
   #unwraps = 0
 
@@ -97,6 +104,7 @@ export class Opener {
     this.#aead =
       typeof options.aead === 'object' ? options.aead : selectAead(options.aead ?? undefined)
     this.#random = options.random ?? defaultRandom
+    this.#pinIds = options.pinIds?.map((p) => Uint8Array.from(p))
   }
 
   /** How many times the unwrap callback was called (KMS `Decrypt` calls in the cloud). */
@@ -157,6 +165,9 @@ export class Opener {
   }
 
   async #openFull(parsed: ParsedFull, deviceId: string): Promise<Opened> {
+    if (this.#pinIds && !this.#pinIds.some((p) => equalBytes(p, parsed.kid))) {
+      throw new EnvelopeInvalidError(`recipient kid ${toHex(parsed.kid)} is not a pinned key`)
+    }
     const epochId = epochIdOf(parsed.wrapped)
     const epochHex = toHex(epochId)
     const cached = this.cache.get(deviceId, epochHex)

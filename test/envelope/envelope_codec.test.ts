@@ -1,0 +1,77 @@
+import { randomBytes } from 'node:crypto'
+import { describe, expect, it } from 'vitest'
+import {
+  createKeyWrapper,
+  defaultDecodeLimits,
+  EnvelopeError,
+  parseEnvelope,
+  Sealer,
+  toHex,
+} from '../../envelope/src/index.ts'
+import { fixedRecipient } from './_fixture.ts'
+
+const sealer = new Sealer({
+  wrapper: createKeyWrapper(fixedRecipient),
+  deviceId: 'gw-1',
+  random: (n) => Uint8Array.from(randomBytes(n)),
+})
+let seq = 299
+const out = sealer.seal(new Uint8Array(4), () => ++seq)
+const compact = toHex(out.message.bytes)
+const full = toHex(out.announcement!.bytes)
+const h = (s: string) => Uint8Array.from(Buffer.from(s, 'hex'))
+
+function rejection(hexString: string) {
+  try {
+    parseEnvelope(h(hexString), defaultDecodeLimits)
+    return 'parsed'
+  } catch (err) {
+    expect(err).toBeInstanceOf(EnvelopeError)
+    return { code: (err as EnvelopeError).code, message: (err as Error).message }
+  }
+}
+
+describe('parseEnvelope: the sealwire/1 profile', () => {
+  it('parses both forms into their parts', () => {
+    const c = parseEnvelope(out.message.bytes, defaultDecodeLimits)
+    expect(c).toMatchObject({ form: 'compact', seq: 301 })
+    expect(toHex((c as { epochId: Uint8Array }).epochId)).toBe(toHex(out.message.epochId))
+    const f = parseEnvelope(out.announcement!.bytes, defaultDecodeLimits)
+    expect(f).toMatchObject({ form: 'full', seq: 300 })
+    expect(toHex((f as { kid: Uint8Array }).kid)).toBe(toHex(fixedRecipient.pinId))
+  })
+
+  // Each row edits the valid compact message `d0 83 43 a10103 a2 04 48 <id> 06 42 012d 54 <ct>`.
+  const id = compact.slice(18, 34)
+  const tail = compact.slice(34)
+  it.each([
+    ['untagged', compact.slice(2), 'ERR_ENVELOPE_INVALID', 'sealwire/1: a message must be tagged COSE_Encrypt0 (16) or COSE_Encrypt (96)'],
+    ['tag 17', 'd1' + compact.slice(2), 'ERR_ENVELOPE_MALFORMED', 'CBOR decode error: tag 17 is not allowed'],
+    ['alg A128GCM in the protected header', compact.replace('43a10103', '43a10101'), 'ERR_ENVELOPE_UNSUPPORTED_ALG', 'sealwire/1: unsupported content algorithm 1'],
+    ['an empty protected header', 'd08340a20448' + id + tail, 'ERR_ENVELOPE_INVALID', 'sealwire/1: protected header must be exactly {1: 3}'],
+    ['an extra protected label', 'd08345a2010303f6a20448'.replace('03f6', '0300') + id + tail, 'ERR_ENVELOPE_INVALID', 'sealwire/1: protected header must be exactly {1: 3}'],
+    ['a crit header', 'd08343a10103a302800448'.replace('0280', '0280') + id + tail, 'ERR_ENVELOPE_INVALID', 'sealwire/1: content: critical headers (label 2) are not supported'],
+    ['a 7-byte epoch id', compact.slice(0, 16) + '47' + id.slice(2) + tail, 'ERR_ENVELOPE_INVALID', 'sealwire/1: epoch id must be 8 bytes'],
+    ['a non-minimal Partial IV', compact.slice(0, 34) + '0643 00012d' + compact.slice(42), 'ERR_ENVELOPE_INVALID', 'sealwire/1: Partial IV is not minimal'],
+    ['an empty Partial IV', compact.slice(0, 34) + '0640' + compact.slice(42), 'ERR_ENVELOPE_INVALID', 'sealwire/1: Partial IV must be 1 to 7 bytes'],
+    ['a trailing byte', compact + '00', 'ERR_ENVELOPE_MALFORMED', 'CBOR decode error: trailing bytes after the item'],
+    ['an IV header (label 5) instead of the Partial IV', compact.slice(0, 34) + '05' + compact.slice(36), 'ERR_ENVELOPE_INVALID', 'sealwire/1: the compact unprotected header must hold exactly the labels 4, 6'],
+  ])('refuses %s', (_, bytes, code, message) => {
+    expect(rejection(bytes.replace(/ /g, ''))).toEqual({ code, message })
+  })
+
+  it('refuses a full message whose recipient uses RSA-OAEP with SHA-1 (alg -40): no downgrade', () => {
+    expect(rejection(full.replace('a20138280448', 'a20138270448'))).toEqual({
+      code: 'ERR_ENVELOPE_UNSUPPORTED_ALG',
+      message: 'sealwire/1: unsupported recipient algorithm -40',
+    })
+  })
+
+  it('refuses a full message with a truncated wrapped key', () => {
+    const cut = full.replace('590100', '58ff').slice(0, -2)
+    expect(rejection(cut)).toEqual({
+      code: 'ERR_ENVELOPE_INVALID',
+      message: 'sealwire/1: wrapped key must be 256, 384 or 512 bytes',
+    })
+  })
+})

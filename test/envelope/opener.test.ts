@@ -1,0 +1,270 @@
+import { generateKeyPairSync, randomBytes } from 'node:crypto'
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import {
+  createKeyWrapper,
+  createLocalUnwrap,
+  DecryptionFailedError,
+  EnvelopeError,
+  MemoryEpochKeyCache,
+  Opener,
+  Sealer,
+  toHex,
+} from '../../envelope/src/index.ts'
+import type { Unwrap } from '../../envelope/src/index.ts'
+import { fixedPrivateKey, fixedRecipient } from './_fixture.ts'
+
+const random = (n: number) => Uint8Array.from(randomBytes(n))
+const enc = (s: string) => new TextEncoder().encode(s)
+const dec = (b: Uint8Array) => new TextDecoder().decode(b)
+const unwrap = createLocalUnwrap(fixedPrivateKey)
+
+function setup(deviceId = 'gw-1', options: { maxMessages?: number } = {}) {
+  let seq = 0
+  const sealer = new Sealer({
+    wrapper: createKeyWrapper(fixedRecipient),
+    deviceId,
+    random,
+    limits: { maxMessages: options.maxMessages ?? 1000 },
+  })
+  return { sealer, next: () => ++seq }
+}
+
+async function failure(p: Promise<unknown> | (() => unknown)) {
+  try {
+    await (typeof p === 'function' ? p() : p)
+  } catch (err) {
+    expect(err).toBeInstanceOf(EnvelopeError)
+    return { code: (err as EnvelopeError).code, message: (err as Error).message }
+  }
+  return 'opened'
+}
+
+const OPAQUE = { code: 'ERR_DECRYPTION_FAILED', message: 'decryption failed' }
+
+describe('Opener', () => {
+  it('unwraps once per epoch: the announcement costs one unwrap, compact messages none', async () => {
+    const { sealer, next } = setup()
+    const opener = new Opener({ unwrap })
+    const first = sealer.seal(enc('m0'), next)
+    const ann = await opener.openAnnouncement(first.announcement!.bytes, 'gw-1')
+    expect(ann).toMatchObject({ form: 'full', seq: 1, unwrapped: true })
+    expect(ann.metadata).toMatchObject({ deviceId: 'gw-1', firstSeq: 1 })
+    const texts = [dec(opener.openCompact(first.message.bytes, 'gw-1').plaintext)]
+    for (let i = 1; i < 50; i++) texts.push(dec((await opener.open(sealer.seal(enc(`m${i}`), next).message.bytes, 'gw-1')).plaintext))
+    expect(texts).toEqual(Array.from({ length: 50 }, (_, i) => `m${i}`))
+    expect(opener.unwraps).toBe(1)
+    expect(opener.cache.size).toBe(1)
+  })
+
+  it('a full data message of a cached epoch costs no unwrap', async () => {
+    const { sealer, next } = setup()
+    const opener = new Opener({ unwrap })
+    const first = sealer.seal(enc('a'), next)
+    await opener.open(first.announcement!.bytes, 'gw-1')
+    const full = await opener.open(sealer.seal(enc('b'), next, 'full').message.bytes, 'gw-1')
+    expect([dec(full.plaintext), full.unwrapped, opener.unwraps]).toEqual(['b', false, 1])
+  })
+
+  it('a compact message of an unknown epoch is ERR_EPOCH_UNKNOWN (park it), not a decryption failure', async () => {
+    const { sealer, next } = setup()
+    const out = sealer.seal(enc('x'), next)
+    const opener = new Opener({ unwrap })
+    expect(await failure(opener.open(out.message.bytes, 'gw-1'))).toEqual({
+      code: 'ERR_EPOCH_UNKNOWN',
+      message: `sealwire/1: no key for epoch ${toHex(out.message.epochId)}`,
+    })
+    await opener.openAnnouncement(out.announcement!.bytes, 'gw-1')
+    expect(dec(opener.openCompact(out.message.bytes, 'gw-1').plaintext)).toBe('x')
+  })
+
+  it('a message moved to another device topic fails with the opaque error (external_aad)', async () => {
+    const { sealer, next } = setup('gw-1')
+    const out = sealer.seal(enc('x'), next)
+    const opener = new Opener({ unwrap })
+    expect(await failure(opener.open(out.announcement!.bytes, 'gw-2'))).toEqual(OPAQUE)
+    // and the key is not cached under gw-2 for having been tried
+    expect(opener.cache.size).toBe(0)
+  })
+
+  it('a key announcement for another device id in its metadata is refused', async () => {
+    // gw-2 seals, but we pretend it was on gw-2's topic with metadata naming gw-2: fine;
+    // an announcement whose metadata names another device than the topic cannot exist without
+    // the AAD failing first, so check the payload rule on a data message instead.
+    const { sealer, next } = setup('gw-1')
+    const first = sealer.seal(enc('x'), next, 'full')
+    const opener = new Opener({ unwrap })
+    expect(await failure(opener.openAnnouncement(first.message.bytes, 'gw-1'))).toMatchObject({
+      code: 'ERR_ENVELOPE_MALFORMED',
+    })
+  })
+
+  it('wrong private key: the opaque error, and nothing cached', async () => {
+    const { sealer, next } = setup()
+    const out = sealer.seal(enc('x'), next)
+    const other = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey
+    const opener = new Opener({ unwrap: createLocalUnwrap(other) })
+    expect(await failure(opener.open(out.announcement!.bytes, 'gw-1'))).toEqual(OPAQUE)
+    expect(opener.cache.size).toBe(0)
+  })
+
+  it('an unwrap that returns a CEK of the wrong length: the opaque error', async () => {
+    const { sealer, next } = setup()
+    const out = sealer.seal(enc('x'), next)
+    const opener = new Opener({ unwrap: () => new Uint8Array(16) })
+    expect(await failure(opener.open(out.announcement!.bytes, 'gw-1'))).toEqual(OPAQUE)
+  })
+
+  it('an unwrap that fails for another reason (throttling, network): ERR_UNWRAP_UNAVAILABLE with the cause', async () => {
+    const { sealer, next } = setup()
+    const out = sealer.seal(enc('x'), next)
+    const cause = Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' })
+    const opener = new Opener({
+      unwrap: () => {
+        throw cause
+      },
+    })
+    let caught: unknown
+    await opener.open(out.announcement!.bytes, 'gw-1').catch((e) => (caught = e))
+    expect(caught).toMatchObject({
+      code: 'ERR_UNWRAP_UNAVAILABLE',
+      message: 'sealwire/1: the key unwrap service failed; retry later',
+    })
+    expect((caught as Error).cause).toBe(cause)
+  })
+
+  it('the unwrap receives the wrapped key and the pin id as kid', async () => {
+    const { sealer, next } = setup()
+    const out = sealer.seal(enc('x'), next)
+    const calls: [string, string][] = []
+    const spy: Unwrap = (w, kid) => {
+      calls.push([String(w.length), toHex(kid)])
+      return unwrap(w, kid)
+    }
+    await new Opener({ unwrap: spy }).open(out.announcement!.bytes, 'gw-1')
+    expect(calls).toEqual([['256', toHex(fixedRecipient.pinId)]])
+  })
+
+  it('a different wrapped key under a cached epoch id is never served from the cache', async () => {
+    const { sealer, next } = setup()
+    const a = sealer.seal(enc('x'), next)
+    const opener = new Opener({ unwrap })
+    await opener.open(a.announcement!.bytes, 'gw-1')
+    const tampered = Uint8Array.from(a.announcement!.bytes)
+    tampered[tampered.length - 1]! ^= 1 // last byte of the wrapped CEK
+    expect(await failure(opener.open(tampered, 'gw-1'))).toEqual(OPAQUE)
+    expect(opener.unwraps).toBe(2)
+  })
+
+  it('per-call limits: a message over maxBytes is ERR_ENVELOPE_LIMIT before anything else', async () => {
+    const { sealer, next } = setup()
+    const out = sealer.seal(new Uint8Array(2000), next)
+    const opener = new Opener({ unwrap, limits: { maxBytes: 1024 } })
+    expect(await failure(opener.open(out.message.bytes, 'gw-1'))).toEqual({
+      code: 'ERR_ENVELOPE_LIMIT',
+      message: `CBOR decode error: input of ${out.message.bytes.length} bytes exceeds maxBytes 1024`,
+    })
+  })
+
+  it('interoperates across AEAD backends: sealed with node, opened with noble, and back', async () => {
+    for (const [s, o] of [['node', 'noble'], ['noble', 'node']] as const) {
+      let seq = 0
+      const sealer = new Sealer({ wrapper: createKeyWrapper(fixedRecipient), deviceId: 'gw-1', random, aead: s })
+      const opener = new Opener({ unwrap, aead: o })
+      const out = sealer.seal(enc(`${s}->${o}`), () => ++seq)
+      await opener.openAnnouncement(out.announcement!.bytes, 'gw-1')
+      expect(dec(opener.openCompact(out.message.bytes, 'gw-1').plaintext)).toBe(`${s}->${o}`)
+    }
+  })
+
+  it('with pinIds set, a full message naming another kid is refused before any unwrap', async () => {
+    const { sealer, next } = setup()
+    const out = sealer.seal(enc('x'), next)
+    const opener = new Opener({ unwrap, pinIds: [new Uint8Array(8)] })
+    expect(await failure(opener.open(out.announcement!.bytes, 'gw-1'))).toEqual({
+      code: 'ERR_ENVELOPE_INVALID',
+      message: `sealwire/1: recipient kid ${toHex(fixedRecipient.pinId)} is not a pinned key`,
+    })
+    expect(opener.unwraps).toBe(0)
+  })
+
+  it('the LRU cache keeps at most maxEntries epochs', async () => {
+    const opener = new Opener({ unwrap, cache: new MemoryEpochKeyCache({ maxEntries: 2 }) })
+    const { sealer, next } = setup('gw-1', { maxMessages: 2 })
+    const messages = []
+    for (let i = 0; i < 3; i++) {
+      const out = sealer.seal(enc(`e${i}`), next)
+      await opener.openAnnouncement(out.announcement!.bytes, 'gw-1')
+      messages.push(out.message.bytes)
+    }
+    expect(opener.cache.size).toBe(2)
+    expect(await failure(() => opener.openCompact(messages[0]!, 'gw-1'))).toMatchObject({ code: 'ERR_EPOCH_UNKNOWN' })
+    expect(dec(opener.openCompact(messages[2]!, 'gw-1').plaintext)).toBe('e2')
+  })
+})
+
+describe('Opener: properties (fast-check)', () => {
+  const { sealer, next } = setup('gw-p', { maxMessages: 1_000_000 })
+  const opener = new Opener({ unwrap, pinIds: [fixedRecipient.pinId] })
+  const first = sealer.seal(enc('warm'), next)
+
+  it('open(seal(x)) = x, both forms', async () => {
+    await opener.openAnnouncement(first.announcement!.bytes, 'gw-p')
+    await fc.assert(
+      fc.asyncProperty(fc.uint8Array({ maxLength: 4096 }), fc.boolean(), async (x, full) => {
+        const out = sealer.seal(x, next, full ? 'full' : 'compact')
+        const opened = await opener.open(out.message.bytes, 'gw-p')
+        expect(toHex(opened.plaintext)).toBe(toHex(x))
+        expect(opened.seq).toBe(out.message.seq)
+      }),
+      { numRuns: 300 },
+    )
+  })
+
+  it('flipping any bit of any message never opens; in the authenticated bytes it is the opaque error', async () => {
+    await opener.openAnnouncement(first.announcement!.bytes, 'gw-p')
+    const codes = new Map<string, number>()
+    await fc.assert(
+      fc.asyncProperty(fc.uint8Array({ maxLength: 300 }), fc.boolean(), fc.nat(), fc.nat(7), async (x, full, at, bit) => {
+        const out = sealer.seal(x, next, full ? 'full' : 'compact')
+        const bytes = Uint8Array.from(out.message.bytes)
+        const i = at % bytes.length
+        bytes[i]! ^= 1 << bit
+        const r = await failure(opener.open(bytes, 'gw-p'))
+        expect(r).not.toBe('opened')
+        const { code } = r as { code: string }
+        codes.set(code, (codes.get(code) ?? 0) + 1)
+        // The ciphertext and tag: from after the ciphertext's length head to its end.
+        const ctLen = x.length + 16
+        const ctEnd = full ? bytes.length - (9 + 8 + 3 + 256) : bytes.length
+        if (i >= ctEnd - ctLen && i < ctEnd) expect(r).toEqual(OPAQUE)
+        // The structural codes are those of parsing, never a crash or an untyped error.
+        expect([
+          'ERR_DECRYPTION_FAILED',
+          'ERR_ENVELOPE_MALFORMED',
+          'ERR_ENVELOPE_LIMIT',
+          'ERR_ENVELOPE_INVALID',
+          'ERR_ENVELOPE_UNSUPPORTED_ALG',
+          'ERR_EPOCH_UNKNOWN',
+        ]).toContain(code)
+      }),
+      { numRuns: 2000 },
+    )
+    expect(codes.get('ERR_DECRYPTION_FAILED')).toBeGreaterThan(1000)
+  })
+
+  it('every opaque failure has the same message and no cause', async () => {
+    const out = sealer.seal(enc('z'), next)
+    const bad = Uint8Array.from(out.message.bytes)
+    bad[bad.length - 1]! ^= 0x80
+    let caught: unknown
+    try {
+      opener.openCompact(bad, 'gw-p')
+    } catch (e) {
+      caught = e
+    }
+    expect(caught).toBeInstanceOf(DecryptionFailedError)
+    expect(caught).toMatchObject(OPAQUE)
+    expect((caught as Error).cause).toBeUndefined()
+  })
+})
