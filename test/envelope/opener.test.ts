@@ -191,7 +191,7 @@ describe('Opener', () => {
   it('the LRU cache keeps at most maxEntries epochs', async () => {
     const opener = new Opener({ unwrap, cache: new MemoryEpochKeyCache({ maxEntries: 2 }) })
     const { sealer, next } = setup('gw-1', { maxMessages: 2 })
-    const messages = []
+    const messages: Uint8Array[] = []
     for (let i = 0; i < 3; i++) {
       const out = sealer.seal(enc(`e${i}`), next)
       await opener.openAnnouncement(out.announcement!.bytes, 'gw-1')
