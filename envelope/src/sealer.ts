@@ -176,7 +176,7 @@ export class Sealer {
       }
       announcement = this.#startEpoch(nextSeq, (cek) => wrapSync(cek))
     }
-    return { announcement, message: this.#sealInEpoch(plaintext, nextSeq, form) }
+    return { announcement, message: this.#sealFirstOrNext(plaintext, nextSeq, form, announcement) }
   }
 
   /** As {@link seal}, on any runtime (the key wrap may be asynchronous). */
@@ -192,7 +192,7 @@ export class Sealer {
       const wrapped = await this.#wrapper.wrap(cek)
       announcement = this.#startEpoch(nextSeq, () => wrapped, cek)
     }
-    return { announcement, message: this.#sealInEpoch(plaintext, nextSeq, form) }
+    return { announcement, message: this.#sealFirstOrNext(plaintext, nextSeq, form, announcement) }
   }
 
   /** Closes the current epoch: the next seal starts a new one. */
@@ -278,6 +278,26 @@ export class Sealer {
     this.#epochs++
     this.#messages++
     return announcement
+  }
+
+  /**
+   * Seals the message; when this call also started the epoch and the message fails, the epoch is
+   * dropped too, so its announcement (which the caller never received) cannot be skipped: the
+   * next call starts a fresh epoch with a fresh announcement.
+   */
+  #sealFirstOrNext(
+    plaintext: Uint8Array,
+    nextSeq: NextSequence,
+    form: Form,
+    announcement: Sealed | undefined,
+  ): Sealed {
+    if (!announcement) return this.#sealInEpoch(plaintext, nextSeq, form)
+    try {
+      return this.#sealInEpoch(plaintext, nextSeq, form)
+    } catch (err) {
+      this.#current = undefined
+      throw err
+    }
   }
 
   #sealInEpoch(plaintext: Uint8Array, nextSeq: NextSequence, form: Form): Sealed {

@@ -128,6 +128,20 @@ describe('Sealer: nonce rules', () => {
     expect(sealer.seal(data, () => 7).message.seq).toBe(7)
   })
 
+  it('an epoch whose first message failed is dropped with it: the next seal announces afresh', () => {
+    const sealer = new Sealer({ wrapper, deviceId: 'd1', random })
+    let calls = 0
+    // The announcement takes 10, then the message gets 10 again: refused.
+    expect(refusal(() => sealer.seal(data, () => (++calls, 10)))).toMatchObject({
+      code: 'ERR_SEQUENCE_NOT_INCREASING',
+    })
+    expect(calls).toBe(2)
+    expect(sealer.announcement).toBeUndefined()
+    const out = sealer.seal(data, counter(10))
+    expect(out.announcement?.seq).toBe(11)
+    expect(out.message.seq).toBe(12)
+  })
+
   it('refuses a sequence number that is not a safe non-negative integer (RangeError)', () => {
     const sealer = new Sealer({ wrapper, deviceId: 'd1', random })
     expect(() => sealer.seal(data, () => -1)).toThrow(RangeError)
