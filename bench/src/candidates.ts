@@ -1,0 +1,26 @@
+/**
+ * The candidates of the benchmark, in report order: seal rows first (the baseline seal leads),
+ * then open rows (the baseline open leads).
+ *
+ * @example
+ * ```ts
+ * for (const c of CANDIDATES) console.log(c.id, c.op)
+ * ```
+ */
+import { awsEsdkCandidates } from './aws_esdk_candidates.ts'
+import { baselineOpen, baselineSeal } from './baseline_candidates.ts'
+import type { Candidate } from './bench_context.ts'
+import { joseCompactEncrypt } from './jose_candidates.ts'
+import { sealwireCompact, sealwireFull, sealwireOpen } from './sealwire_candidates.ts'
+
+/** Every candidate, in report order: seal rows, then open rows. */
+export const CANDIDATES: readonly Candidate[] = Object.freeze([
+  baselineSeal,
+  sealwireCompact,
+  sealwireFull,
+  joseCompactEncrypt,
+  ...awsEsdkCandidates,
+  baselineOpen,
+  sealwireOpen,
+])
+
