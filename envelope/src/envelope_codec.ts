@@ -105,6 +105,70 @@ function checkRecipient(r: CoseRecipient): { kid: Uint8Array; wrapped: Uint8Arra
  * ```
  */
 export function parseEnvelope(bytes: Uint8Array, limits: DecodeLimits): ParsedEnvelope {
+  if (
+    bytes instanceof Uint8Array &&
+    bytes.length <= limits.maxBytes &&
+    limits.maxItems >= COMPACT_ITEMS &&
+    limits.maxDepth >= COMPACT_DEPTH &&
+    limits.allowedTags.includes(TAG_ENCRYPT0)
+  ) {
+    const fast = parseCanonicalCompact(bytes)
+    if (fast) return fast
+  }
+  return parseEnvelopeStrict(bytes, limits)
+}
+
+// The compact form's canonical prefix: tag 16, array(3), bstr(3) {1: 3}, map(2), 4: bstr(8).
+const COMPACT_PREFIX = Uint8Array.of(0xd0, 0x83, 0x43, 0xa1, 0x01, 0x03, 0xa2, 0x04, 0x48)
+// Items and nesting depth of a compact message, as the strict decoder counts them.
+const COMPACT_ITEMS = 9
+const COMPACT_DEPTH = 3
+
+/**
+ * The hot path for the one byte layout an honest sealer emits for the compact form (see the
+ * README's table): when the bytes are exactly that canonical encoding, the result is the one the
+ * strict decoder would give, without building maps. Anything else returns `undefined` and goes
+ * through {@link parseEnvelopeStrict}, which reports the precise error.
+ */
+function parseCanonicalCompact(b: Uint8Array): ParsedCompact | undefined {
+  if (b.length < COMPACT_PREFIX.length + 8 + 3 + 1 + TAG_BYTES) return undefined
+  for (let i = 0; i < COMPACT_PREFIX.length; i++) if (b[i] !== COMPACT_PREFIX[i]) return undefined
+  if (b[17] !== LABEL_PARTIAL_IV) return undefined
+  const n = b[18]! - 0x40
+  if (n < 1 || n > 7 || (n > 1 && b[19] === 0)) return undefined
+  let at = 19 + n
+  const head = b[at]
+  if (head === undefined || head >>> 5 !== 2) return undefined
+  const ai = head & 0x1f
+  let length: number
+  if (ai < 24) {
+    length = ai
+    at += 1
+  } else if (ai === 24) {
+    length = b[at + 1]!
+    if (length < 24) return undefined
+    at += 2
+  } else if (ai === 25) {
+    length = (b[at + 1]! << 8) | b[at + 2]!
+    if (length < 0x100) return undefined
+    at += 3
+  } else {
+    return undefined
+  }
+  if (length < TAG_BYTES || at + length !== b.length) return undefined
+  return {
+    form: 'compact',
+    epochId: b.subarray(9, 17),
+    seq: readPartialIv(b.subarray(19, 19 + n)),
+    ciphertext: b.subarray(at),
+  }
+}
+
+/**
+ * {@link parseEnvelope} without the compact fast path: decodes through the strict CBOR decoder
+ * and the generic COSE layer. Exported for the tests that check both paths agree.
+ */
+export function parseEnvelopeStrict(bytes: Uint8Array, limits: DecodeLimits): ParsedEnvelope {
   const msg = decodeCoseMessage(bytes, limits, { knownProtected: KNOWN_PROTECTED })
   checkContentHeaders(msg.protectedMap)
   if (msg.ciphertext.length < TAG_BYTES) invalid('ciphertext shorter than the tag')

@@ -65,7 +65,10 @@ export function checkDeviceId(deviceId: string): void {
   if (typeof deviceId !== 'string' || deviceId.length === 0) {
     throw new TypeError('deviceId: expected a non-empty string')
   }
-  if (utf8(deviceId).length > 256) throw new RangeError('deviceId: at most 256 bytes')
+  // Up to 85 UTF-16 code units cannot exceed 255 UTF-8 bytes: skip the encode on the hot path.
+  if (deviceId.length > 85 && utf8(deviceId).length > 256) {
+    throw new RangeError('deviceId: at most 256 bytes')
+  }
 }
 
 /**

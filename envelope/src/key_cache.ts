@@ -31,6 +31,7 @@ export interface EpochKeyCache {
 export class MemoryEpochKeyCache implements EpochKeyCache {
   readonly maxEntries: number
   readonly #map = new Map<string, EpochKeys>()
+  #newest: string | undefined
 
   constructor(options: { maxEntries?: number } = {}) {
     const maxEntries = options.maxEntries ?? defaultKeyCacheEntries
@@ -47,7 +48,9 @@ export class MemoryEpochKeyCache implements EpochKeyCache {
   get(deviceId: string, epochIdHex: string): EpochKeys | undefined {
     const k = `${deviceId}\u0000${epochIdHex}`
     const v = this.#map.get(k)
-    if (v && this.#map.size > 1) {
+    // Refresh the entry's place unless it is already the most recent one (the common case).
+    if (v && k !== this.#newest) {
+      this.#newest = k
       this.#map.delete(k)
       this.#map.set(k, v)
     }
@@ -58,10 +61,13 @@ export class MemoryEpochKeyCache implements EpochKeyCache {
     const k = `${deviceId}\u0000${epochIdHex}`
     this.#map.delete(k)
     this.#map.set(k, keys)
+    this.#newest = k
     if (this.#map.size > this.maxEntries) this.#map.delete(this.#map.keys().next().value!)
   }
 
   delete(deviceId: string, epochIdHex: string): boolean {
-    return this.#map.delete(`${deviceId}\u0000${epochIdHex}`)
+    const k = `${deviceId}\u0000${epochIdHex}`
+    if (k === this.#newest) this.#newest = undefined
+    return this.#map.delete(k)
   }
 }

@@ -75,3 +75,36 @@ describe('parseEnvelope: the sealwire/1 profile', () => {
     })
   })
 })
+
+describe('parseEnvelope: the compact fast path agrees with the strict path', () => {
+  it('on every single-bit flip and every truncation of a compact message', async () => {
+    const { parseEnvelopeStrict } = await import('../../envelope/src/envelope_codec.ts')
+    const outcome = (f: () => unknown) => {
+      try {
+        return JSON.stringify(f(), (_, v) => (v instanceof Uint8Array ? toHex(v) : v))
+      } catch (err) {
+        return `${(err as EnvelopeError).code}: ${(err as Error).message}`
+      }
+    }
+    const msgs = [out.message.bytes, sealer.seal(new Uint8Array(300), () => ++seq).message.bytes]
+    let compared = 0
+    for (const m of msgs) {
+      const variants: Uint8Array[] = [m]
+      for (let i = 0; i < m.length; i++) {
+        variants.push(m.subarray(0, i))
+        for (let bit = 0; bit < 8; bit++) {
+          const v = Uint8Array.from(m)
+          v[i]! ^= 1 << bit
+          variants.push(v)
+        }
+      }
+      for (const v of variants) {
+        expect(outcome(() => parseEnvelope(v, defaultDecodeLimits))).toBe(
+          outcome(() => parseEnvelopeStrict(v, defaultDecodeLimits)),
+        )
+        compared++
+      }
+    }
+    expect(compared).toBeGreaterThan(3000)
+  })
+})
