@@ -1,0 +1,297 @@
+/**
+ * The kms-local HTTP endpoint: `node:http` (so it runs unchanged on Node and Bun), one request at
+ * a time through the same pipeline: read the body (1 MiB at most), resolve the operation from
+ * `X-Amz-Target`, count the call, apply the family's rate limit, decode the input against the
+ * operation's members, run the handler, persist if the state changed, answer, write the audit
+ * event.
+ *
+ * @example
+ * ```ts
+ * const kms = await startKmsLocal({ port: 0 })
+ * const client = new KMSClient({ endpoint: kms.endpoint, region: kms.region, credentials })
+ * // ...
+ * await kms.close()
+ * ```
+ */
+import { randomUUID } from 'node:crypto'
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { lookup } from './_table.ts'
+import { AuditLog, redactRequest, redactResponse, type AuditEvent } from './audit_log.ts'
+import { CLOSE_GRACE_MS, MAX_REQUEST_BYTES } from './defaults.ts'
+import { KmsApiError, KmsLocalError } from './errors.ts'
+import { decodeInput, sanitize } from './input_schema.ts'
+import { isAwsJson, operationOfTarget, sendError, sendJson } from './json_protocol.ts'
+import { KeyStore, type StoredKey } from './key_store.ts'
+import { KMS_OPERATION_NAMES } from './model_enums.ts'
+import { OPERATIONS, type Operation, type OperationOutput } from './operations/index.ts'
+import { resolveOptions, type KmsLocalOptions } from './options.ts'
+import { THROTTLING_MESSAGE, TokenBucket } from './rate_limiter.ts'
+import { readState, writeState } from './state_file.ts'
+
+/** A running endpoint. */
+export interface KmsLocalServer {
+  /** Base URL for the SDK's `endpoint`, e.g. `'http://127.0.0.1:41234'`. */
+  readonly endpoint: string
+  readonly port: number
+  readonly region: string
+  /** Calls received for one operation (including failed and throttled ones), or in total. */
+  callCount(operation?: string): number
+  /** Calls received, by operation name. */
+  calls(): Readonly<Record<string, number>>
+  /** Stops listening, waits for requests in flight (2 s at most), closes the audit log. */
+  close(): Promise<void>
+}
+
+const OPERATION_NAMES: ReadonlySet<string> = new Set(KMS_OPERATION_NAMES)
+
+/**
+ * Starts an endpoint. Rejects with `TypeError`/`RangeError` for bad options, and with
+ * {@link KmsLocalError} when the state file, the audit log or the port cannot be used.
+ *
+ * @example
+ * ```ts
+ * const kms = await startKmsLocal({ stateFile: './kms.json', rateLimits: { cryptographic: 500 } })
+ * console.log(kms.endpoint)
+ * ```
+ */
+export async function startKmsLocal(options?: KmsLocalOptions): Promise<KmsLocalServer> {
+  const opts = resolveOptions(options)
+  const here = { region: opts.region, accountId: opts.accountId }
+  const store = (opts.stateFile && readState(opts.stateFile, here)) || new KeyStore(here)
+  if (opts.stateFile) {
+    store.sweep(opts.clock())
+    writeState(opts.stateFile, store) // creates the file, or brings an old one to mode 0600
+  }
+  const audit = opts.auditLog ? AuditLog.open(opts.auditLog) : undefined
+  const counts = new Map<string, number>()
+  const start = opts.clock()
+  const buckets = {
+    cryptographic:
+      opts.rateLimits.cryptographic === undefined
+        ? undefined
+        : new TokenBucket(opts.rateLimits.cryptographic, start),
+    management:
+      opts.rateLimits.management === undefined
+        ? undefined
+        : new TokenBucket(opts.rateLimits.management, start),
+  }
+  const inFlight = new Set<Promise<void>>()
+
+  const persist = (): void => {
+    if (opts.stateFile) writeState(opts.stateFile, store)
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const requestId = randomUUID()
+    const now = opts.clock()
+    let eventName = 'Unknown'
+    let operation: Operation | undefined
+    let input: Record<string, unknown> | undefined
+    let output: OperationOutput | undefined
+    let failure: KmsApiError | undefined
+    let touched: StoredKey | undefined
+    let dirty = false
+    try {
+      const body = await readBody(req)
+      const name = operationOfTarget(req.headers['x-amz-target'])
+      if (name !== undefined) eventName = name
+      const path = (req.url ?? '/').split('?')[0]
+      if (
+        req.method !== 'POST' ||
+        path !== '/' ||
+        name === undefined ||
+        !isAwsJson(req.headers['content-type'])
+      ) {
+        throw new KmsApiError(
+          'UnknownOperationException',
+          'Expected POST / with Content-Type application/x-amz-json-1.1 and X-Amz-Target TrentService.<Operation>',
+        )
+      }
+      operation = lookup(OPERATIONS, name)
+      if (!operation) {
+        if (!OPERATION_NAMES.has(name)) {
+          throw new KmsApiError('UnknownOperationException', `Unknown operation ${sanitize(name)}`)
+        }
+        counts.set(name, (counts.get(name) ?? 0) + 1)
+        throw new KmsApiError(
+          'UnsupportedOperationException',
+          `kms-local does not implement ${name}`,
+        )
+      }
+      counts.set(name, (counts.get(name) ?? 0) + 1)
+      const bucket = buckets[operation.family]
+      if (bucket && !bucket.tryTake(now))
+        throw new KmsApiError('ThrottlingException', THROTTLING_MESSAGE)
+      if (body === undefined) {
+        throw new KmsApiError(
+          'ValidationException',
+          `The request body is larger than ${MAX_REQUEST_BYTES} bytes`,
+        )
+      }
+      let json: unknown
+      try {
+        json = body.length === 0 ? {} : JSON.parse(body.toString('utf8'))
+      } catch {
+        throw new KmsApiError('SerializationException', 'The request body is not valid JSON')
+      }
+      const decoded = decodeInput(operation.input, json)
+      input = decoded as Record<string, unknown>
+      dirty = store.sweep(now)
+      output = await operation.handle(decoded, {
+        store,
+        now,
+        requestId,
+        touch: (key) => {
+          touched = key
+        },
+      })
+      if (operation.mutating) dirty = true
+      if (dirty) {
+        dirty = false
+        persist()
+      }
+      sendJson(res, 200, requestId, output)
+    } catch (err) {
+      failure =
+        err instanceof KmsApiError
+          ? err
+          : new KmsApiError('KMSInternalException', 'kms-local internal error', { cause: err })
+      if (dirty) {
+        try {
+          persist()
+        } catch {
+          // Already answering with an error; the next change writes the state again.
+        }
+      }
+      if (!res.headersSent) sendError(res, requestId, failure)
+      else res.destroy()
+    } finally {
+      audit?.write(
+        auditEvent({ eventName, operation, input, output, failure, touched, requestId, now, req }),
+      )
+    }
+  }
+
+  function auditEvent(e: {
+    eventName: string
+    operation: Operation | undefined
+    input: Record<string, unknown> | undefined
+    output: OperationOutput | undefined
+    failure: KmsApiError | undefined
+    touched: StoredKey | undefined
+    requestId: string
+    now: number
+    req: IncomingMessage
+  }): AuditEvent {
+    const arn = e.touched ? store.arnOf(e.touched) : undefined
+    const userAgent = e.req.headers['user-agent']
+    return {
+      eventVersion: '1.08',
+      eventTime: new Date(e.now).toISOString(),
+      eventSource: 'kms.amazonaws.com',
+      eventName: e.eventName,
+      awsRegion: here.region,
+      sourceIPAddress: e.req.socket.remoteAddress ?? null,
+      userAgent: typeof userAgent === 'string' ? sanitize(userAgent) : null,
+      requestParameters: e.operation && e.input ? redactRequest(e.operation.input, e.input) : null,
+      responseElements: e.output ? redactResponse(e.output) : null,
+      requestID: e.requestId,
+      eventID: randomUUID(),
+      readOnly: e.operation ? !e.operation.mutating : true,
+      eventType: 'AwsApiCall',
+      managementEvent: true,
+      recipientAccountId: here.accountId,
+      eventCategory: 'Management',
+      ...(e.touched &&
+        arn && {
+          keyId: e.touched.keyId,
+          keyArn: arn,
+          resources: [{ ARN: arn, accountId: here.accountId, type: 'AWS::KMS::Key' as const }],
+        }),
+      ...(e.failure && { errorCode: e.failure.type, errorMessage: e.failure.message }),
+    }
+  }
+
+  const server = createServer((req, res) => {
+    const p = handle(req, res).finally(() => inFlight.delete(p))
+    inFlight.add(p)
+  })
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject)
+      server.listen(opts.port, opts.host, () => {
+        server.off('error', reject)
+        resolve()
+      })
+    })
+  } catch (cause) {
+    audit?.close()
+    throw new KmsLocalError(
+      'ERR_KMS_LOCAL_LISTEN',
+      `cannot listen on ${opts.host}:${opts.port}: ${(cause as NodeJS.ErrnoException).code ?? 'error'}`,
+      { cause },
+    )
+  }
+  const port = (server.address() as AddressInfo).port
+  const endpoint = `http://${urlHost(opts.host)}:${port}`
+  let closing: Promise<void> | undefined
+
+  return Object.freeze({
+    endpoint,
+    port,
+    region: opts.region,
+    callCount(operation?: string): number {
+      if (operation !== undefined) return counts.get(operation) ?? 0
+      let total = 0
+      for (const n of counts.values()) total += n
+      return total
+    },
+    calls(): Readonly<Record<string, number>> {
+      return Object.freeze(
+        Object.fromEntries([...counts.entries()].sort(([a], [b]) => (a < b ? -1 : 1))),
+      )
+    },
+    close(): Promise<void> {
+      closing ??= (async () => {
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()))
+        server.closeIdleConnections?.()
+        let timer: ReturnType<typeof setTimeout> | undefined
+        const grace = new Promise<void>((resolve) => {
+          timer = setTimeout(() => {
+            server.closeAllConnections?.()
+            resolve()
+          }, CLOSE_GRACE_MS)
+        })
+        await Promise.race([Promise.all([closed, Promise.allSettled([...inFlight])]), grace])
+        clearTimeout(timer)
+        await Promise.allSettled([...inFlight])
+        audit?.close()
+      })()
+      return closing
+    },
+  })
+}
+
+/** Reads the body; `undefined` when it is over the limit (the rest is read and dropped). */
+function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    let size = 0
+    let tooLarge = false
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length
+      if (size > MAX_REQUEST_BYTES) tooLarge = true
+      else chunks.push(chunk)
+    })
+    req.on('end', () => resolve(tooLarge ? undefined : Buffer.concat(chunks)))
+    req.on('error', reject)
+  })
+}
+
+/** The host part of the endpoint URL: a wildcard address becomes loopback, IPv6 gets brackets. */
+function urlHost(host: string): string {
+  if (host === '0.0.0.0') return '127.0.0.1'
+  if (host === '::') return '[::1]'
+  return host.includes(':') ? `[${host}]` : host
+}

@@ -1,0 +1,125 @@
+import {
+  CreateAliasCommand,
+  CreateKeyCommand,
+  DecryptCommand,
+  DescribeKeyCommand,
+  EncryptCommand,
+  GetPublicKeyCommand,
+} from '@aws-sdk/client-kms'
+import { readFileSync, statSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { startKmsLocal, type AuditEvent } from '../../kms-local/src/index.ts'
+import { caught, clientFor, raw, tempDir } from './_helpers.ts'
+
+const tmp = tempDir()
+
+afterAll(() => tmp.cleanup())
+
+describe('audit log', () => {
+  it('writes one CloudTrail-like JSON line per request, mode 0600, and never key material or data', async () => {
+    const auditLog = join(tmp.dir, 'audit.jsonl')
+    const stateFile = join(tmp.dir, 'state.json')
+    const server = await startKmsLocal({ port: 0, auditLog, stateFile })
+    const kms = clientFor(server)
+    const secret = Buffer.from('TOP-SECRET-PLAINTEXT-0123456789')
+    const sym = (await kms.send(new CreateKeyCommand({ Description: 'audited' }))).KeyMetadata!
+    const rsa = (await kms.send(new CreateKeyCommand({ KeySpec: 'RSA_2048' }))).KeyMetadata!
+    await kms.send(new CreateAliasCommand({ AliasName: 'alias/audited', TargetKeyId: sym.KeyId }))
+    const enc = await kms.send(
+      new EncryptCommand({
+        KeyId: 'alias/audited',
+        Plaintext: secret,
+        EncryptionContext: { device: 'gw-7' },
+      }),
+    )
+    await kms.send(
+      new DecryptCommand({
+        CiphertextBlob: enc.CiphertextBlob,
+        EncryptionContext: { device: 'gw-7' },
+      }),
+    )
+    const pk = await kms.send(new GetPublicKeyCommand({ KeyId: rsa.KeyId }))
+    await caught(kms.send(new DescribeKeyCommand({ KeyId: 'alias/missing' })))
+    await raw(
+      server,
+      'TrentService.Encrypt',
+      JSON.stringify({ KeyId: sym.KeyId, Plaintext: 'not base64 ' + secret.toString() }),
+    )
+    kms.destroy()
+    await server.close()
+
+    expect(statSync(auditLog).mode & 0o777).toBe(0o600)
+    const text = readFileSync(auditLog, 'utf8')
+    const events = text
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as AuditEvent)
+    expect(events.map((e) => e.eventName)).toEqual([
+      'CreateKey',
+      'CreateKey',
+      'CreateAlias',
+      'Encrypt',
+      'Decrypt',
+      'GetPublicKey',
+      'DescribeKey',
+      'Encrypt',
+    ])
+    const [create, , alias, encrypt, decrypt, , missing, malformed] = events
+    expect(create).toMatchObject({
+      eventVersion: '1.08',
+      eventSource: 'kms.amazonaws.com',
+      awsRegion: 'us-east-1',
+      recipientAccountId: '111122223333',
+      eventType: 'AwsApiCall',
+      readOnly: false,
+      keyId: sym.KeyId,
+      keyArn: sym.Arn,
+      resources: [{ ARN: sym.Arn, accountId: '111122223333', type: 'AWS::KMS::Key' }],
+      requestParameters: { description: 'audited' },
+      responseElements: { keyMetadata: { keyId: sym.KeyId, keyState: 'Enabled' } },
+    })
+    expect(Date.parse(create!.eventTime)).not.toBeNaN()
+    expect(create!.requestID).toMatch(/^[0-9a-f-]{36}$/)
+    expect(create!.errorCode).toBeUndefined()
+    expect(alias).toMatchObject({
+      keyId: sym.KeyId,
+      requestParameters: { aliasName: 'alias/audited' },
+    })
+    expect(encrypt).toMatchObject({
+      readOnly: true,
+      keyArn: sym.Arn,
+      requestParameters: { keyId: 'alias/audited', encryptionContext: { device: 'gw-7' } },
+      responseElements: { keyId: sym.Arn, encryptionAlgorithm: 'SYMMETRIC_DEFAULT' },
+    })
+    expect(decrypt).toMatchObject({ keyId: sym.KeyId, responseElements: { keyId: sym.Arn } })
+    expect(missing).toMatchObject({
+      errorCode: 'NotFoundException',
+      errorMessage: 'Alias arn:aws:kms:us-east-1:111122223333:alias/missing is not found.',
+      requestParameters: { keyId: 'alias/missing' },
+      responseElements: null,
+    })
+    expect(missing!.keyId).toBeUndefined()
+    expect(malformed).toMatchObject({
+      errorCode: 'SerializationException',
+      requestParameters: null,
+    })
+
+    // No plaintext, ciphertext, public key or private material, in any encoding.
+    const state = JSON.parse(readFileSync(stateFile, 'utf8')) as { keys: { material: string }[] }
+    const forbidden = [
+      secret.toString(),
+      secret.toString('base64'),
+      secret.toString('hex'),
+      Buffer.from(enc.CiphertextBlob!).toString('base64'),
+      Buffer.from(pk.PublicKey!).toString('base64'),
+      ...state.keys.map((k) => k.material),
+      ...state.keys.map((k) => Buffer.from(k.material, 'base64').toString('hex')),
+    ]
+    for (const f of forbidden) expect(text.includes(f), f.slice(0, 20)).toBe(false)
+    for (const e of events) {
+      const s = JSON.stringify(e)
+      expect(s).not.toMatch(/"plaintext"|"ciphertextBlob"|"publicKey"/)
+    }
+  })
+})

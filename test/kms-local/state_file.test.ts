@@ -1,0 +1,172 @@
+import {
+  CreateAliasCommand,
+  CreateKeyCommand,
+  DecryptCommand,
+  DescribeKeyCommand,
+  DisableKeyCommand,
+  EncryptCommand,
+  GetPublicKeyCommand,
+  ListAliasesCommand,
+  NotFoundException,
+  ScheduleKeyDeletionCommand,
+} from '@aws-sdk/client-kms'
+import { chmodSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import {
+  KmsStateError,
+  STATE_FILE_MODE,
+  startKmsLocal,
+  type KmsLocalServer,
+} from '../../kms-local/src/index.ts'
+import { caught, clientFor, DAY_MS, manualClock, tempDir } from './_helpers.ts'
+
+const tmp = tempDir()
+const open: KmsLocalServer[] = []
+
+afterAll(async () => {
+  await Promise.all(open.map((s) => s.close()))
+  tmp.cleanup()
+})
+
+async function start(options: Parameters<typeof startKmsLocal>[0]): Promise<KmsLocalServer> {
+  const s = await startKmsLocal(options)
+  open.push(s)
+  return s
+}
+
+describe('state file', () => {
+  it('is created at start with mode 0600 and holds PKCS #8 base64 private keys', async () => {
+    const stateFile = join(tmp.dir, 'created.json')
+    const server = await start({ port: 0, stateFile })
+    expect(statSync(stateFile).mode & 0o777).toBe(STATE_FILE_MODE)
+    const kms = clientFor(server)
+    await kms.send(new CreateKeyCommand({ KeySpec: 'RSA_2048' }))
+    const doc = JSON.parse(readFileSync(stateFile, 'utf8'))
+    expect(doc).toMatchObject({
+      format: 'sealwire-kms-local-state',
+      version: 1,
+      region: 'us-east-1',
+      accountId: '111122223333',
+    })
+    expect(doc.keys[0].keySpec).toBe('RSA_2048')
+    expect(Buffer.from(doc.keys[0].material, 'base64').subarray(0, 2)).toEqual(
+      Buffer.from([0x30, 0x82]),
+    )
+    expect(statSync(stateFile).mode & 0o777).toBe(0o600)
+    kms.destroy()
+  })
+
+  it('survives a restart: keys, aliases, states and old ciphertexts', async () => {
+    const stateFile = join(tmp.dir, 'reload.json')
+    const first = await start({ port: 0, stateFile })
+    let kms = clientFor(first)
+    const rsa = (await kms.send(new CreateKeyCommand({ KeySpec: 'RSA_2048' }))).KeyMetadata!
+    const sym = (await kms.send(new CreateKeyCommand({ Tags: [{ TagKey: 'a', TagValue: 'b' }] })))
+      .KeyMetadata!
+    const off = (await kms.send(new CreateKeyCommand({}))).KeyMetadata!
+    await kms.send(new DisableKeyCommand({ KeyId: off.KeyId }))
+    await kms.send(new CreateAliasCommand({ AliasName: 'alias/persisted', TargetKeyId: rsa.KeyId }))
+    const spki = (await kms.send(new GetPublicKeyCommand({ KeyId: rsa.KeyId }))).PublicKey!
+    const enc = await kms.send(
+      new EncryptCommand({ KeyId: sym.KeyId, Plaintext: Buffer.from('kept') }),
+    )
+    const rsaEnc = await kms.send(
+      new EncryptCommand({
+        KeyId: rsa.KeyId,
+        Plaintext: Buffer.from('rsa'),
+        EncryptionAlgorithm: 'RSAES_OAEP_SHA_256',
+      }),
+    )
+    kms.destroy()
+    await first.close()
+    chmodSync(stateFile, 0o644)
+
+    const second = await start({ port: 0, stateFile })
+    expect(statSync(stateFile).mode & 0o777).toBe(0o600)
+    kms = clientFor(second)
+    const described = await kms.send(new DescribeKeyCommand({ KeyId: 'alias/persisted' }))
+    expect(described.KeyMetadata).toEqual(rsa)
+    expect((await kms.send(new GetPublicKeyCommand({ KeyId: rsa.Arn }))).PublicKey).toEqual(spki)
+    const dec = await kms.send(new DecryptCommand({ CiphertextBlob: enc.CiphertextBlob }))
+    expect(Buffer.from(dec.Plaintext!).toString()).toBe('kept')
+    const rsaDec = await kms.send(
+      new DecryptCommand({
+        KeyId: 'alias/persisted',
+        CiphertextBlob: rsaEnc.CiphertextBlob,
+        EncryptionAlgorithm: 'RSAES_OAEP_SHA_256',
+      }),
+    )
+    expect(Buffer.from(rsaDec.Plaintext!).toString()).toBe('rsa')
+    expect(
+      (await kms.send(new DescribeKeyCommand({ KeyId: off.KeyId }))).KeyMetadata!.KeyState,
+    ).toBe('Disabled')
+    expect((await kms.send(new ListAliasesCommand({}))).Aliases!.map((a) => a.AliasName)).toEqual([
+      'alias/persisted',
+    ])
+    kms.destroy()
+  })
+
+  it('is replaced atomically: no temporary file is left behind', async () => {
+    const dir = tmp.dir
+    const stateFile = join(dir, 'atomic.json')
+    const server = await start({ port: 0, stateFile })
+    const kms = clientFor(server)
+    await Promise.all(Array.from({ length: 5 }, () => kms.send(new CreateKeyCommand({}))))
+    expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([])
+    expect(JSON.parse(readFileSync(stateFile, 'utf8')).keys).toHaveLength(5)
+    kms.destroy()
+  })
+
+  it('persists the deletion of a key whose waiting period is over', async () => {
+    const clock = manualClock()
+    const stateFile = join(tmp.dir, 'deletion.json')
+    const first = await start({ port: 0, stateFile, clock: clock.now })
+    const kms = clientFor(first)
+    const { KeyMetadata } = await kms.send(new CreateKeyCommand({}))
+    await kms.send(
+      new ScheduleKeyDeletionCommand({ KeyId: KeyMetadata!.KeyId, PendingWindowInDays: 7 }),
+    )
+    kms.destroy()
+    await first.close()
+    clock.advance(8 * DAY_MS)
+    const second = await start({ port: 0, stateFile, clock: clock.now })
+    expect(JSON.parse(readFileSync(stateFile, 'utf8')).keys).toEqual([])
+    const k2 = clientFor(second)
+    expect(
+      await caught(k2.send(new DescribeKeyCommand({ KeyId: KeyMetadata!.KeyId }))),
+    ).toBeInstanceOf(NotFoundException)
+    k2.destroy()
+  })
+
+  it('refuses a file that is not a state document, or one of another region', async () => {
+    const garbage = join(tmp.dir, 'garbage.json')
+    writeFileSync(garbage, '{"format":"something else"}')
+    const err = await caught(startKmsLocal({ port: 0, stateFile: garbage }))
+    expect(err).toBeInstanceOf(KmsStateError)
+    expect(err).toMatchObject({ code: 'ERR_KMS_LOCAL_STATE_INVALID' })
+    expect(err.message).toBe(
+      `kms-local state file ${garbage}: format is not "sealwire-kms-local-state"`,
+    )
+
+    const notJson = join(tmp.dir, 'not-json.json')
+    writeFileSync(notJson, 'private key here')
+    const err2 = await caught(startKmsLocal({ port: 0, stateFile: notJson }))
+    expect(err2.message).toBe(`kms-local state file ${notJson}: not JSON`)
+
+    const stateFile = join(tmp.dir, 'region.json')
+    const s = await start({ port: 0, stateFile })
+    await s.close()
+    const err3 = await caught(startKmsLocal({ port: 0, stateFile, region: 'eu-west-1' }))
+    expect(err3).toMatchObject({ code: 'ERR_KMS_LOCAL_STATE_INVALID' })
+    expect(err3.message).toMatch(/written for region us-east-1/)
+  })
+
+  it('reports an unwritable location as ERR_KMS_LOCAL_STATE_IO', async () => {
+    const err = await caught(
+      startKmsLocal({ port: 0, stateFile: join(tmp.dir, 'missing-dir', 's.json') }),
+    )
+    expect(err).toBeInstanceOf(KmsStateError)
+    expect(err).toMatchObject({ code: 'ERR_KMS_LOCAL_STATE_IO' })
+  })
+})
