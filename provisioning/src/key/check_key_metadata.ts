@@ -1,0 +1,48 @@
+/**
+ * Validates a KMS `DescribeKey` result: the key must be enabled, as well as have the right spec,
+ * usage and algorithms.
+ *
+ * `GetPublicKey` does not say whether a key is disabled or scheduled for deletion; pinning such a
+ * key into a fleet would seal data that soon no one can decrypt, so the station asks.
+ *
+ * @example
+ * ```ts
+ * const { KeyMetadata } = await kms.send(new DescribeKeyCommand({ KeyId: arn }))
+ * checkKeyMetadata(KeyMetadata ?? {})
+ * ```
+ */
+import { KeyRefusedError } from '../errors.ts'
+import { checkEncryptionAlgorithms, checkKeySpec, checkKeyUsage } from './key_policy.ts'
+import { shown } from '../_sanitize.ts'
+
+/** The fields of a KMS `KeyMetadata` that the check reads. */
+export interface KeyMetadataLike {
+  readonly Arn?: string | undefined
+  readonly KeyState?: string | undefined
+  readonly KeySpec?: string | undefined
+  readonly KeyUsage?: string | undefined
+  readonly EncryptionAlgorithms?: readonly string[] | undefined
+}
+
+/**
+ * Checks that a key is `Enabled` and an RSA ENCRYPT_DECRYPT key offering `RSAES_OAEP_SHA_256`.
+ *
+ * @throws {KeyRefusedError} `ERR_KEY_STATE` (not Enabled), then as `checkPublicKeyResponse`:
+ *   `ERR_KEY_SPEC`, `ERR_KEY_USAGE`, `ERR_KEY_ALGORITHM`.
+ * @example
+ * ```ts
+ * checkKeyMetadata({ KeyState: 'PendingDeletion', ... }) // throws ERR_KEY_STATE
+ * ```
+ */
+export function checkKeyMetadata(meta: KeyMetadataLike): void {
+  if (meta.KeyState !== 'Enabled') {
+    throw new KeyRefusedError(
+      'ERR_KEY_STATE',
+      `the key is ${meta.KeyState === undefined ? 'in an unknown state' : shown(meta.KeyState)}; ` +
+        'only an Enabled key may be pinned',
+    )
+  }
+  checkKeySpec(meta.KeySpec)
+  checkKeyUsage(meta.KeyUsage)
+  checkEncryptionAlgorithms(meta.EncryptionAlgorithms)
+}
