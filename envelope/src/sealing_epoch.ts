@@ -47,36 +47,37 @@ export class SealingEpoch {
 
   /** Seals `plaintext` as a compact message with sequence number `seq`. */
   sealCompact(plaintext: Uint8Array, seq: number): Uint8Array {
-    const n = partialIvLength(seq)
-    const sealedLength = plaintext.length + TAG_BYTES
-    const prefix = this.#compactPrefix
-    const out = new Uint8Array(prefix.length + 1 + n + headLength(sealedLength) + sealedLength)
-    out.set(prefix)
-    let at = prefix.length
-    out[at++] = 0x40 | n
-    at = writePartialIv(out, at, seq)
-    at = writeHead(out, at, MT_BYTES, sealedLength)
-    writeNonce(this.#nonce, this.keys.baseIv, seq)
+    const out = this.#allocate(this.#compactPrefix, plaintext, seq, 0)
+    const at = this.#writeVariableHead(out, this.#compactPrefix.length, plaintext, seq)
     this.#aead.sealInto(this.keys.aeadKey, this.#nonce, this.keys.aadEncrypt0, plaintext, out, at)
     return out
   }
 
   /** Seals `plaintext` as a full (self-contained) message with sequence number `seq`. */
   sealFull(plaintext: Uint8Array, seq: number): Uint8Array {
-    const n = partialIvLength(seq)
-    const sealedLength = plaintext.length + TAG_BYTES
     const recipients = this.#recipients
-    const out = new Uint8Array(
-      FULL_HEAD.length + 1 + n + headLength(sealedLength) + sealedLength + recipients.length,
-    )
-    out.set(FULL_HEAD)
-    let at = FULL_HEAD.length
-    out[at++] = 0x40 | n
-    at = writePartialIv(out, at, seq)
-    at = writeHead(out, at, MT_BYTES, sealedLength)
-    writeNonce(this.#nonce, this.keys.baseIv, seq)
+    const out = this.#allocate(FULL_HEAD, plaintext, seq, recipients.length)
+    let at = this.#writeVariableHead(out, FULL_HEAD.length, plaintext, seq)
     at = this.#aead.sealInto(this.keys.aeadKey, this.#nonce, this.keys.aadEncrypt, plaintext, out, at)
     out.set(recipients, at)
     return out
+  }
+
+  /** The output array, sized exactly, with the constant prefix written. */
+  #allocate(prefix: Uint8Array, plaintext: Uint8Array, seq: number, suffix: number): Uint8Array {
+    const sealedLength = plaintext.length + TAG_BYTES
+    const out = new Uint8Array(
+      prefix.length + 1 + partialIvLength(seq) + headLength(sealedLength) + sealedLength + suffix,
+    )
+    out.set(prefix)
+    return out
+  }
+
+  /** Writes `4n <Partial IV>` and the ciphertext's bstr head at `at`, and this message's nonce. */
+  #writeVariableHead(out: Uint8Array, at: number, plaintext: Uint8Array, seq: number): number {
+    out[at++] = 0x40 | partialIvLength(seq)
+    at = writePartialIv(out, at, seq)
+    writeNonce(this.#nonce, this.keys.baseIv, seq)
+    return writeHead(out, at, MT_BYTES, plaintext.length + TAG_BYTES)
   }
 }

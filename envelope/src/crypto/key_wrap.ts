@@ -39,29 +39,20 @@ export interface KeyWrapper {
  * ```
  */
 export function createKeyWrapper(key: RecipientKey): KeyWrapper {
-  const wrappedBytes = key.modulusBits / 8
   const keyObject = key.keyObject
   if (nodeCrypto && keyObject) {
     const crypto = nodeCrypto
-    const wrapSync = (cek: Uint8Array): Uint8Array => {
-      abytes(cek, 'cek')
-      const out = crypto.publicEncrypt(
-        { key: keyObject, padding: crypto.constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' },
-        cek,
-      )
-      return new Uint8Array(out.buffer, out.byteOffset, out.length)
+    const options = {
+      key: keyObject,
+      padding: crypto.constants.RSA_PKCS1_OAEP_PADDING,
+      oaepHash: 'sha256',
     }
-    return Object.freeze({
-      pinId: key.pinId,
-      wrappedBytes,
-      wrapSync,
-      wrap: async (cek: Uint8Array) => wrapSync(cek),
-    })
+    return syncWrapper(key, (cek) => crypto.publicEncrypt(options, cek))
   }
   let imported: Promise<webcrypto.CryptoKey> | undefined
   return Object.freeze({
     pinId: key.pinId,
-    wrappedBytes,
+    wrappedBytes: key.modulusBits / 8,
     wrapSync: undefined,
     async wrap(cek: Uint8Array) {
       abytes(cek, 'cek')
@@ -82,6 +73,21 @@ export function createKeyWrapper(key: RecipientKey): KeyWrapper {
   })
 }
 
+/** A wrapper around a synchronous node:crypto encryption of the CEK. */
+function syncWrapper(key: RecipientKey, encrypt: (cek: Uint8Array) => Buffer): KeyWrapper {
+  const wrapSync = (cek: Uint8Array): Uint8Array => {
+    abytes(cek, 'cek')
+    const out = encrypt(cek)
+    return new Uint8Array(out.buffer, out.byteOffset, out.length)
+  }
+  return Object.freeze({
+    pinId: key.pinId,
+    wrappedBytes: key.modulusBits / 8,
+    wrapSync,
+    wrap: async (cek: Uint8Array) => wrapSync(cek),
+  })
+}
+
 /**
  * A wrapper whose OAEP seed is fixed. **Only for vector and golden-bytes tests**: a fixed seed
  * makes the wrapped key deterministic, which production must never be. Needs node:crypto.
@@ -96,20 +102,8 @@ export function createKeyWrapperWithSeed(key: RecipientKey, seed: Uint8Array): K
   abytes(seed, 'OAEP seed', 32)
   if (!nodeCrypto || !key.keyObject) throw new Error('fixed-seed wrap needs node:crypto')
   const crypto = nodeCrypto
-  const keyObject = key.keyObject
-  const wrappedBytes = key.modulusBits / 8
-  const wrapSync = (cek: Uint8Array): Uint8Array => {
-    const em = oaepEncode(cek, seed, wrappedBytes)
-    const out = crypto.publicEncrypt(
-      { key: keyObject, padding: crypto.constants.RSA_NO_PADDING },
-      em,
-    )
-    return new Uint8Array(out.buffer, out.byteOffset, out.length)
-  }
-  return Object.freeze({
-    pinId: key.pinId,
-    wrappedBytes,
-    wrapSync,
-    wrap: async (cek: Uint8Array) => wrapSync(cek),
-  })
+  const options = { key: key.keyObject, padding: crypto.constants.RSA_NO_PADDING }
+  return syncWrapper(key, (cek) =>
+    crypto.publicEncrypt(options, oaepEncode(cek, seed, key.modulusBits / 8)),
+  )
 }
