@@ -23,4 +23,3 @@ export const CANDIDATES: readonly Candidate[] = Object.freeze([
   baselineOpen,
   sealwireOpen,
 ])
-

@@ -6,7 +6,11 @@
  */
 
 /** Throws a TypeError unless `value` is a Uint8Array (a Node Buffer is one), optionally of `length`. */
-export function abytes(value: unknown, title: string, length?: number): asserts value is Uint8Array {
+export function abytes(
+  value: unknown,
+  title: string,
+  length?: number,
+): asserts value is Uint8Array {
   if (!(value instanceof Uint8Array)) throw new TypeError(`${title}: expected Uint8Array`)
   if (length !== undefined && value.length !== length) {
     throw new RangeError(`${title}: expected ${length} bytes, got ${value.length}`)

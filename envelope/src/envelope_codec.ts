@@ -84,7 +84,8 @@ function checkLabels(map: CborMap, labels: readonly number[], what: string): voi
 function checkRecipient(r: CoseRecipient): { kid: Uint8Array; wrapped: Uint8Array } {
   if (r.protected.length !== 0) invalid('the recipient protected header must be empty')
   const alg = r.unprotected.get(LABEL_ALG)
-  if (alg !== undefined && alg !== ALG_RSA_OAEP_256) throw new UnsupportedAlgorithmError('recipient', alg)
+  if (alg !== undefined && alg !== ALG_RSA_OAEP_256)
+    throw new UnsupportedAlgorithmError('recipient', alg)
   checkLabels(r.unprotected, [LABEL_ALG, LABEL_KID], 'the recipient header')
   const kid = bstr(r.unprotected.get(LABEL_KID), 'recipient kid')
   if (kid.length !== 8) invalid('recipient kid must be 8 bytes')

@@ -32,7 +32,13 @@ export type { CoseDecodeOptions, CoseMessage, CoseRecipient } from './cose/struc
 export type { ParsedCompact, ParsedEnvelope, ParsedFull } from './envelope_codec.ts'
 export { encodeMetadata, decodeMetadata } from './metadata.ts'
 export type { EpochMetadata } from './metadata.ts'
-export { deriveEpochKeys, encStructure, epochIdOf, PROTECTED_HEADER, EPOCH_ID_BYTES } from './epoch.ts'
+export {
+  deriveEpochKeys,
+  encStructure,
+  epochIdOf,
+  PROTECTED_HEADER,
+  EPOCH_ID_BYTES,
+} from './epoch.ts'
 export type { EpochKeys } from './epoch.ts'
 export {
   parseRecipientKey,

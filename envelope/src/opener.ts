@@ -160,7 +160,12 @@ export class Opener {
     const keys = this.cache.get(deviceId, epochHex)
     if (!keys) throw new EpochUnknownError(epochHex)
     writeNonce(this.#nonce, keys.baseIv, parsed.seq)
-    const plaintext = this.#aead.open(keys.aeadKey, this.#nonce, keys.aadEncrypt0, parsed.ciphertext)
+    const plaintext = this.#aead.open(
+      keys.aeadKey,
+      this.#nonce,
+      keys.aadEncrypt0,
+      parsed.ciphertext,
+    )
     return { form: 'compact', epochId: keys.epochId, seq: parsed.seq, plaintext, unwrapped: false }
   }
 
@@ -192,7 +197,10 @@ export class Opener {
     try {
       cek = await this.#unwrap(parsed.wrapped, parsed.kid)
     } catch (err) {
-      if (!(err instanceof EnvelopeError && err.code === ('ERR_DECRYPTION_FAILED' satisfies EnvelopeErrorCode))) {
+      if (!(
+        err instanceof EnvelopeError &&
+        err.code === ('ERR_DECRYPTION_FAILED' satisfies EnvelopeErrorCode)
+      )) {
         throw new UnwrapUnavailableError(err)
       }
     }

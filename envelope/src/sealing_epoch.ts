@@ -58,7 +58,14 @@ export class SealingEpoch {
     const recipients = this.#recipients
     const out = this.#allocate(FULL_HEAD, plaintext, seq, recipients.length)
     let at = this.#writeVariableHead(out, FULL_HEAD.length, plaintext, seq)
-    at = this.#aead.sealInto(this.keys.aeadKey, this.#nonce, this.keys.aadEncrypt, plaintext, out, at)
+    at = this.#aead.sealInto(
+      this.keys.aeadKey,
+      this.#nonce,
+      this.keys.aadEncrypt,
+      plaintext,
+      out,
+      at,
+    )
     out.set(recipients, at)
     return out
   }

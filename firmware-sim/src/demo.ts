@@ -25,7 +25,9 @@ const DEVICE_ID = 'demo-gw-0001'
 
 /** One telemetry reading as CBOR: {ts, temperature, humidity, pressure, battery, samples}. */
 function reading(i: number): Uint8Array {
-  const samples = Array.from({ length: 24 }, (_, k) => Math.round(2150 + 40 * Math.sin((i + k) / 5)))
+  const samples = Array.from({ length: 24 }, (_, k) =>
+    Math.round(2150 + 40 * Math.sin((i + k) / 5)),
+  )
   return encodeCbor(
     new Map<string, unknown>([
       ['i', i],
@@ -118,7 +120,9 @@ async function main(): Promise<void> {
     console.log(`tamper check: a message with one flipped bit is refused (${code})`)
   }
   const ok = rows.every((r) => r.opened === READINGS)
-  console.log(`${ok ? 'ok' : 'FAILED'}: ${rows.reduce((a, r) => a + r.opened, 0)} of ${2 * READINGS} readings opened in ${((performance.now() - started) / 1000).toFixed(2)} s`)
+  console.log(
+    `${ok ? 'ok' : 'FAILED'}: ${rows.reduce((a, r) => a + r.opened, 0)} of ${2 * READINGS} readings opened in ${((performance.now() - started) / 1000).toFixed(2)} s`,
+  )
   if (!ok) process.exitCode = 1
 }
 

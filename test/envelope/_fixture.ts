@@ -4,11 +4,7 @@
  */
 import { createPrivateKey, createPublicKey } from 'node:crypto'
 import type { KeyObject } from 'node:crypto'
-import {
-  createKeyWrapperWithSeed,
-  parseRecipientKey,
-  Sealer,
-} from '../../envelope/src/index.ts'
+import { createKeyWrapperWithSeed, parseRecipientKey, Sealer } from '../../envelope/src/index.ts'
 import type { RecipientKey } from '../../envelope/src/index.ts'
 import { hex, readVector } from '../helpers/vectors.ts'
 
@@ -37,7 +33,6 @@ export const goldenPlaintext = new TextEncoder().encode('{"t":21.5,"rh":40}')
 /** A sealer whose every input is fixed: the same bytes on every run and runtime. */
 export function goldenSealer(): Sealer {
   return new Sealer({
-    // eslint-disable-next-line @typescript-eslint/no-deprecated -- vector/golden tests only
     wrapper: createKeyWrapperWithSeed(fixedRecipient, fixedSeed),
     deviceId: goldenDeviceId,
     random: () => Uint8Array.from(fixedCek),

@@ -45,17 +45,72 @@ describe('parseEnvelope: the sealwire/1 profile', () => {
   const id = compact.slice(18, 34)
   const tail = compact.slice(34)
   it.each([
-    ['untagged', compact.slice(2), 'ERR_ENVELOPE_INVALID', 'sealwire/1: a message must be tagged COSE_Encrypt0 (16) or COSE_Encrypt (96)'],
-    ['tag 17', 'd1' + compact.slice(2), 'ERR_ENVELOPE_MALFORMED', 'CBOR decode error: tag 17 is not allowed'],
-    ['alg A128GCM in the protected header', compact.replace('43a10103', '43a10101'), 'ERR_ENVELOPE_UNSUPPORTED_ALG', 'sealwire/1: unsupported content algorithm 1'],
-    ['an empty protected header', 'd08340a20448' + id + tail, 'ERR_ENVELOPE_INVALID', 'sealwire/1: protected header must be exactly {1: 3}'],
-    ['an extra protected label', 'd08345a2010303f6a20448'.replace('03f6', '0300') + id + tail, 'ERR_ENVELOPE_INVALID', 'sealwire/1: protected header must be exactly {1: 3}'],
-    ['a crit header', 'd08343a10103a302800448'.replace('0280', '0280') + id + tail, 'ERR_ENVELOPE_INVALID', 'sealwire/1: content: critical headers (label 2) are not supported'],
-    ['a 7-byte epoch id', compact.slice(0, 16) + '47' + id.slice(2) + tail, 'ERR_ENVELOPE_INVALID', 'sealwire/1: epoch id must be 8 bytes'],
-    ['a non-minimal Partial IV', compact.slice(0, 34) + '0643 00012d' + compact.slice(42), 'ERR_ENVELOPE_INVALID', 'sealwire/1: Partial IV is not minimal'],
-    ['an empty Partial IV', compact.slice(0, 34) + '0640' + compact.slice(42), 'ERR_ENVELOPE_INVALID', 'sealwire/1: Partial IV must be 1 to 7 bytes'],
-    ['a trailing byte', compact + '00', 'ERR_ENVELOPE_MALFORMED', 'CBOR decode error: trailing bytes after the item'],
-    ['an IV header (label 5) instead of the Partial IV', compact.slice(0, 34) + '05' + compact.slice(36), 'ERR_ENVELOPE_INVALID', 'sealwire/1: the compact unprotected header must hold exactly the labels 4, 6'],
+    [
+      'untagged',
+      compact.slice(2),
+      'ERR_ENVELOPE_INVALID',
+      'sealwire/1: a message must be tagged COSE_Encrypt0 (16) or COSE_Encrypt (96)',
+    ],
+    [
+      'tag 17',
+      'd1' + compact.slice(2),
+      'ERR_ENVELOPE_MALFORMED',
+      'CBOR decode error: tag 17 is not allowed',
+    ],
+    [
+      'alg A128GCM in the protected header',
+      compact.replace('43a10103', '43a10101'),
+      'ERR_ENVELOPE_UNSUPPORTED_ALG',
+      'sealwire/1: unsupported content algorithm 1',
+    ],
+    [
+      'an empty protected header',
+      'd08340a20448' + id + tail,
+      'ERR_ENVELOPE_INVALID',
+      'sealwire/1: protected header must be exactly {1: 3}',
+    ],
+    [
+      'an extra protected label',
+      'd08345a2010303f6a20448'.replace('03f6', '0300') + id + tail,
+      'ERR_ENVELOPE_INVALID',
+      'sealwire/1: protected header must be exactly {1: 3}',
+    ],
+    [
+      'a crit header',
+      'd08343a10103a302800448'.replace('0280', '0280') + id + tail,
+      'ERR_ENVELOPE_INVALID',
+      'sealwire/1: content: critical headers (label 2) are not supported',
+    ],
+    [
+      'a 7-byte epoch id',
+      compact.slice(0, 16) + '47' + id.slice(2) + tail,
+      'ERR_ENVELOPE_INVALID',
+      'sealwire/1: epoch id must be 8 bytes',
+    ],
+    [
+      'a non-minimal Partial IV',
+      compact.slice(0, 34) + '0643 00012d' + compact.slice(42),
+      'ERR_ENVELOPE_INVALID',
+      'sealwire/1: Partial IV is not minimal',
+    ],
+    [
+      'an empty Partial IV',
+      compact.slice(0, 34) + '0640' + compact.slice(42),
+      'ERR_ENVELOPE_INVALID',
+      'sealwire/1: Partial IV must be 1 to 7 bytes',
+    ],
+    [
+      'a trailing byte',
+      compact + '00',
+      'ERR_ENVELOPE_MALFORMED',
+      'CBOR decode error: trailing bytes after the item',
+    ],
+    [
+      'an IV header (label 5) instead of the Partial IV',
+      compact.slice(0, 34) + '05' + compact.slice(36),
+      'ERR_ENVELOPE_INVALID',
+      'sealwire/1: the compact unprotected header must hold exactly the labels 4, 6',
+    ],
   ])('refuses %s', (_, bytes, code, message) => {
     expect(rejection(bytes.replace(/ /g, ''))).toEqual({ code, message })
   })

@@ -56,7 +56,12 @@ describe('golden bytes (injected CEK and OAEP seed)', () => {
     const opener = new Opener({ unwrap: createLocalUnwrap(fixedPrivateKey) })
     const hex = (h: string) => Uint8Array.from(Buffer.from(h, 'hex'))
     const ann = await opener.openAnnouncement(hex(GOLDEN.announcement), goldenDeviceId)
-    expect(ann.metadata).toEqual({ deviceId: 'gw-0042', firstSeq: 42, bootCount: 3, agentVersion: '0.1.0' })
+    expect(ann.metadata).toEqual({
+      deviceId: 'gw-0042',
+      firstSeq: 42,
+      bootCount: 3,
+      agentVersion: '0.1.0',
+    })
     const c = opener.openCompact(hex(GOLDEN.compact), goldenDeviceId)
     expect(Buffer.from(c.plaintext).toString()).toBe('{"t":21.5,"rh":40}')
     const f = await opener.open(hex(GOLDEN.full), goldenDeviceId)

@@ -8,7 +8,9 @@ import { fixedPrivateKey, goldenDeviceId, goldenPlaintext, goldenSealer } from '
 // node:crypto hkdfSync, and the content decrypted with createDecipheriv.
 
 const b = (...parts: (number[] | string | Uint8Array)[]) =>
-  Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'utf8') : Buffer.from(p as number[]))))
+  Buffer.concat(
+    parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'utf8') : Buffer.from(p as number[]))),
+  )
 
 function encStructure(context: 'Encrypt' | 'Encrypt0', deviceId: string): Buffer {
   const ctx = Buffer.from(context)
@@ -62,7 +64,12 @@ describe('independent check of sealwire/1 bytes', () => {
     const meta = gcmOpen(cek, nonceFor(cek, 42), encStructure('Encrypt', goldenDeviceId), sealed)
     // {1: "gw-0042", 2: 42, 3: 3, 4: "0.1.0"}
     expect(meta.toString('hex')).toBe(
-      b([0xa4, 0x01, 0x67], 'gw-0042', [0x02, 0x18, 0x2a, 0x03, 0x03, 0x04, 0x65], '0.1.0').toString('hex'),
+      b(
+        [0xa4, 0x01, 0x67],
+        'gw-0042',
+        [0x02, 0x18, 0x2a, 0x03, 0x03, 0x04, 0x65],
+        '0.1.0',
+      ).toString('hex'),
     )
   })
 
@@ -89,8 +96,8 @@ describe('independent check of sealwire/1 bytes', () => {
 
   it('moving the compact message to another device id fails the tag', () => {
     const sealed = compact.subarray(22)
-    expect(() => gcmOpen(cek, nonceFor(cek, 43), encStructure('Encrypt0', 'gw-0043'), sealed)).toThrow(
-      'Unsupported state or unable to authenticate data',
-    )
+    expect(() =>
+      gcmOpen(cek, nonceFor(cek, 43), encStructure('Encrypt0', 'gw-0043'), sealed),
+    ).toThrow('Unsupported state or unable to authenticate data')
   })
 })

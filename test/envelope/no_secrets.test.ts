@@ -34,7 +34,12 @@ describe('no secrets in errors or printed state', () => {
       random: () => Uint8Array.from(cek),
     })
     const out = sealer.seal(secret, () => ++seq)
-    for (const shown of [String(sealer), inspect(sealer, { depth: 5 }), JSON.stringify(sealer.stats), inspect(out.message.epochId)]) {
+    for (const shown of [
+      String(sealer),
+      inspect(sealer, { depth: 5 }),
+      JSON.stringify(sealer.stats),
+      inspect(out.message.epochId),
+    ]) {
       expect(leaks(shown), shown).toBe(false)
     }
   })

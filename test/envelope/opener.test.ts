@@ -51,7 +51,10 @@ describe('Opener', () => {
     expect(ann).toMatchObject({ form: 'full', seq: 1, unwrapped: true })
     expect(ann.metadata).toMatchObject({ deviceId: 'gw-1', firstSeq: 1 })
     const texts = [dec(opener.openCompact(first.message.bytes, 'gw-1').plaintext)]
-    for (let i = 1; i < 50; i++) texts.push(dec((await opener.open(sealer.seal(enc(`m${i}`), next).message.bytes, 'gw-1')).plaintext))
+    for (let i = 1; i < 50; i++)
+      texts.push(
+        dec((await opener.open(sealer.seal(enc(`m${i}`), next).message.bytes, 'gw-1')).plaintext),
+      )
     expect(texts).toEqual(Array.from({ length: 50 }, (_, i) => `m${i}`))
     expect(opener.unwraps).toBe(1)
     expect(opener.cache.size).toBe(1)
@@ -167,9 +170,17 @@ describe('Opener', () => {
   })
 
   it('interoperates across AEAD backends: sealed with node, opened with noble, and back', async () => {
-    for (const [s, o] of [['node', 'noble'], ['noble', 'node']] as const) {
+    for (const [s, o] of [
+      ['node', 'noble'],
+      ['noble', 'node'],
+    ] as const) {
       let seq = 0
-      const sealer = new Sealer({ wrapper: createKeyWrapper(fixedRecipient), deviceId: 'gw-1', random, aead: s })
+      const sealer = new Sealer({
+        wrapper: createKeyWrapper(fixedRecipient),
+        deviceId: 'gw-1',
+        random,
+        aead: s,
+      })
       const opener = new Opener({ unwrap, aead: o })
       const out = sealer.seal(enc(`${s}->${o}`), () => ++seq)
       await opener.openAnnouncement(out.announcement!.bytes, 'gw-1')
@@ -198,7 +209,9 @@ describe('Opener', () => {
       messages.push(out.message.bytes)
     }
     expect(opener.cache.size).toBe(2)
-    expect(await failure(() => opener.openCompact(messages[0]!, 'gw-1'))).toMatchObject({ code: 'ERR_EPOCH_UNKNOWN' })
+    expect(await failure(() => opener.openCompact(messages[0]!, 'gw-1'))).toMatchObject({
+      code: 'ERR_EPOCH_UNKNOWN',
+    })
     expect(dec(opener.openCompact(messages[2]!, 'gw-1').plaintext)).toBe('e2')
   })
 })
@@ -225,29 +238,35 @@ describe('Opener: properties (fast-check)', () => {
     await opener.openAnnouncement(first.announcement!.bytes, 'gw-p')
     const codes = new Map<string, number>()
     await fc.assert(
-      fc.asyncProperty(fc.uint8Array({ maxLength: 300 }), fc.boolean(), fc.nat(), fc.nat(7), async (x, full, at, bit) => {
-        const out = sealer.seal(x, next, full ? 'full' : 'compact')
-        const bytes = Uint8Array.from(out.message.bytes)
-        const i = at % bytes.length
-        bytes[i]! ^= 1 << bit
-        const r = await failure(opener.open(bytes, 'gw-p'))
-        expect(r).not.toBe('opened')
-        const { code } = r as { code: string }
-        codes.set(code, (codes.get(code) ?? 0) + 1)
-        // The ciphertext and tag: from after the ciphertext's length head to its end.
-        const ctLen = x.length + 16
-        const ctEnd = full ? bytes.length - (9 + 8 + 3 + 256) : bytes.length
-        if (i >= ctEnd - ctLen && i < ctEnd) expect(r).toEqual(OPAQUE)
-        // The structural codes are those of parsing, never a crash or an untyped error.
-        expect([
-          'ERR_DECRYPTION_FAILED',
-          'ERR_ENVELOPE_MALFORMED',
-          'ERR_ENVELOPE_LIMIT',
-          'ERR_ENVELOPE_INVALID',
-          'ERR_ENVELOPE_UNSUPPORTED_ALG',
-          'ERR_EPOCH_UNKNOWN',
-        ]).toContain(code)
-      }),
+      fc.asyncProperty(
+        fc.uint8Array({ maxLength: 300 }),
+        fc.boolean(),
+        fc.nat(),
+        fc.nat(7),
+        async (x, full, at, bit) => {
+          const out = sealer.seal(x, next, full ? 'full' : 'compact')
+          const bytes = Uint8Array.from(out.message.bytes)
+          const i = at % bytes.length
+          bytes[i]! ^= 1 << bit
+          const r = await failure(opener.open(bytes, 'gw-p'))
+          expect(r).not.toBe('opened')
+          const { code } = r as { code: string }
+          codes.set(code, (codes.get(code) ?? 0) + 1)
+          // The ciphertext and tag: from after the ciphertext's length head to its end.
+          const ctLen = x.length + 16
+          const ctEnd = full ? bytes.length - (9 + 8 + 3 + 256) : bytes.length
+          if (i >= ctEnd - ctLen && i < ctEnd) expect(r).toEqual(OPAQUE)
+          // The structural codes are those of parsing, never a crash or an untyped error.
+          expect([
+            'ERR_DECRYPTION_FAILED',
+            'ERR_ENVELOPE_MALFORMED',
+            'ERR_ENVELOPE_LIMIT',
+            'ERR_ENVELOPE_INVALID',
+            'ERR_ENVELOPE_UNSUPPORTED_ALG',
+            'ERR_EPOCH_UNKNOWN',
+          ]).toContain(code)
+        },
+      ),
       { numRuns: 2000 },
     )
     expect(codes.get('ERR_DECRYPTION_FAILED')).toBeGreaterThan(1000)

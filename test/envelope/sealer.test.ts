@@ -43,7 +43,12 @@ describe('Sealer: epochs', () => {
     expect(sealer.announcement).toBe(out.announcement)
     const again = sealer.seal(data, counter(101))
     expect(again.announcement).toBeUndefined()
-    const metadata = encodeMetadata({ deviceId: 'd1', firstSeq: 100, bootCount: 0, agentVersion: '0.0.0' })
+    const metadata = encodeMetadata({
+      deviceId: 'd1',
+      firstSeq: 100,
+      bootCount: 0,
+      agentVersion: '0.0.0',
+    })
     expect(sealer.stats).toEqual({
       epochs: 1,
       messages: 3,
@@ -70,7 +75,13 @@ describe('Sealer: epochs', () => {
 
   it('rotates when the epoch is maxAgeMs old (injected clock)', () => {
     let now = 1_000
-    const sealer = new Sealer({ wrapper, deviceId: 'd1', random, now: () => now, limits: { maxAgeMs: 60_000 } })
+    const sealer = new Sealer({
+      wrapper,
+      deviceId: 'd1',
+      random,
+      now: () => now,
+      limits: { maxAgeMs: 60_000 },
+    })
     const next = counter()
     expect(sealer.seal(data, next).announcement).toBeDefined()
     now += 59_999
@@ -101,7 +112,11 @@ describe('Sealer: epochs', () => {
   })
 
   it('sealAsync works with a wrapper that has no synchronous wrap (the WebCrypto path)', async () => {
-    const asyncOnly: KeyWrapper = { ...wrapper, wrapSync: undefined, wrap: (cek) => wrapper.wrap(cek) }
+    const asyncOnly: KeyWrapper = {
+      ...wrapper,
+      wrapSync: undefined,
+      wrap: (cek) => wrapper.wrap(cek),
+    }
     const sealer = new Sealer({ wrapper: asyncOnly, deviceId: 'd1', random })
     expect(refusal(() => sealer.seal(data, counter()))).toEqual({
       code: 'ERR_SYNC_WRAP_UNAVAILABLE',
@@ -110,7 +125,9 @@ describe('Sealer: epochs', () => {
     const out = await sealer.sealAsync(data, counter(10))
     const opener = new Opener({ unwrap: createLocalUnwrap(fixedPrivateKey) })
     await opener.openAnnouncement(out.announcement!.bytes, 'd1')
-    expect(Buffer.from(opener.openCompact(out.message.bytes, 'd1').plaintext).toString()).toBe('{"t":1}')
+    expect(Buffer.from(opener.openCompact(out.message.bytes, 'd1').plaintext).toString()).toBe(
+      '{"t":1}',
+    )
   })
 })
 
@@ -123,7 +140,9 @@ describe('Sealer: nonce rules', () => {
       code: 'ERR_SEQUENCE_NOT_INCREASING',
       message: 'sequence number 6 does not increase (last 6)',
     })
-    expect(refusal(() => sealer.seal(data, () => 3))).toMatchObject({ code: 'ERR_SEQUENCE_NOT_INCREASING' })
+    expect(refusal(() => sealer.seal(data, () => 3))).toMatchObject({
+      code: 'ERR_SEQUENCE_NOT_INCREASING',
+    })
     expect(sealer.stats).toEqual(before)
     expect(sealer.seal(data, () => 7).message.seq).toBe(7)
   })
@@ -159,9 +178,9 @@ describe('Sealer: nonce rules', () => {
 
   it('never allows more than 2^32 messages per key, whatever the configuration', () => {
     expect(MAX_MESSAGES_PER_KEY).toBe(4294967296)
-    expect(() => new Sealer({ wrapper, deviceId: 'd1', random, limits: { maxMessages: 2 ** 32 + 1 } })).toThrow(
-      new RangeError('limits.maxMessages: expected an integer in [2, 2^32]'),
-    )
+    expect(
+      () => new Sealer({ wrapper, deviceId: 'd1', random, limits: { maxMessages: 2 ** 32 + 1 } }),
+    ).toThrow(new RangeError('limits.maxMessages: expected an integer in [2, 2^32]'))
   })
 
   it('zeroes the CEK buffer it was given once the epoch keys are derived', () => {
@@ -236,10 +255,26 @@ describe('Sealer: nonce rules', () => {
 describe('Sealer: bad input', () => {
   const sealer = new Sealer({ wrapper, deviceId: 'd1', random })
   it.each([
-    ['a string plaintext', () => sealer.seal('x' as never, counter()), new TypeError('plaintext: expected Uint8Array')],
-    ['a number as nextSeq', () => sealer.seal(data, 5 as never), new TypeError('nextSeq: expected a function')],
-    ['an empty device id', () => new Sealer({ wrapper, deviceId: '', random }), new TypeError('deviceId: expected a non-empty string')],
-    ['no random source', () => new Sealer({ wrapper, deviceId: 'd', random: undefined as never }), new TypeError('random: expected a function')],
+    [
+      'a string plaintext',
+      () => sealer.seal('x' as never, counter()),
+      new TypeError('plaintext: expected Uint8Array'),
+    ],
+    [
+      'a number as nextSeq',
+      () => sealer.seal(data, 5 as never),
+      new TypeError('nextSeq: expected a function'),
+    ],
+    [
+      'an empty device id',
+      () => new Sealer({ wrapper, deviceId: '', random }),
+      new TypeError('deviceId: expected a non-empty string'),
+    ],
+    [
+      'no random source',
+      () => new Sealer({ wrapper, deviceId: 'd', random: undefined as never }),
+      new TypeError('random: expected a function'),
+    ],
   ])('throws a titled TypeError for %s', (_, fn, error) => {
     expect(fn).toThrow(error)
   })

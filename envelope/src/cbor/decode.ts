@@ -82,7 +82,8 @@ function readArgument(s: State, major: number, ai: number): number {
     }
     case 27: {
       if (at + 8 > buf.length) malformed('truncated head')
-      const hi = ((buf[at]! << 24) | (buf[at + 1]! << 16) | (buf[at + 2]! << 8) | buf[at + 3]!) >>> 0
+      const hi =
+        ((buf[at]! << 24) | (buf[at + 1]! << 16) | (buf[at + 2]! << 8) | buf[at + 3]!) >>> 0
       const lo =
         ((buf[at + 4]! << 24) | (buf[at + 5]! << 16) | (buf[at + 6]! << 8) | buf[at + 7]!) >>> 0
       s.pos = at + 8
@@ -196,7 +197,9 @@ function readItem(s: State, depth: number): CborValue {
 export function decodeCbor(bytes: Uint8Array, limits: DecodeLimits): CborValue {
   if (!(bytes instanceof Uint8Array)) throw new TypeError('decodeCbor: expected Uint8Array')
   if (bytes.length > limits.maxBytes) {
-    throw new EnvelopeLimitError(`input of ${bytes.length} bytes exceeds maxBytes ${limits.maxBytes}`)
+    throw new EnvelopeLimitError(
+      `input of ${bytes.length} bytes exceeds maxBytes ${limits.maxBytes}`,
+    )
   }
   const s: State = { buf: bytes, pos: 0, items: 0, limits }
   const value = readItem(s, 0)

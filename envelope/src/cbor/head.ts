@@ -38,7 +38,8 @@ export function headLength(arg: number): number {
  * ```
  */
 export function writeHead(out: Uint8Array, at: number, major: number, arg: number): number {
-  if (!Number.isSafeInteger(arg) || arg < 0) throw new RangeError('CBOR head: argument out of range')
+  if (!Number.isSafeInteger(arg) || arg < 0)
+    throw new RangeError('CBOR head: argument out of range')
   const mt = major << 5
   if (arg < 24) {
     out[at] = mt | arg

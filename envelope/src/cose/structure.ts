@@ -74,7 +74,11 @@ function asMap(value: CborValue | undefined, what: string): CborMap {
 /** The protected header's map: an empty byte string is the empty map (RFC 9052 §3). */
 function protectedMapOf(bytes: Uint8Array, cached?: { bytes: Uint8Array; map: CborMap }): CborMap {
   if (bytes.length === 0) return EMPTY_MAP
-  if (cached && bytes.length === cached.bytes.length && bytes.every((b, i) => b === cached.bytes[i])) {
+  if (
+    cached &&
+    bytes.length === cached.bytes.length &&
+    bytes.every((b, i) => b === cached.bytes[i])
+  ) {
     return cached.map
   }
   return asMap(decodeCbor(bytes, PROTECTED_LIMITS), 'the protected header')
@@ -141,7 +145,8 @@ export function decodeCoseMessage(
   } else {
     invalid('a message must be tagged COSE_Encrypt0 (16) or COSE_Encrypt (96)')
   }
-  if (tag !== TAG_ENCRYPT0 && tag !== TAG_ENCRYPT) invalid(`tag ${tag} is not a COSE encryption message`)
+  if (tag !== TAG_ENCRYPT0 && tag !== TAG_ENCRYPT)
+    invalid(`tag ${tag} is not a COSE encryption message`)
   if (!Array.isArray(body)) invalid('the COSE body must be an array')
   if (tag === TAG_ENCRYPT0) {
     if (body.length !== 3) invalid('COSE_Encrypt0 must have 3 elements')

@@ -15,7 +15,8 @@ interface NobleAeadKey extends AeadKey {
 }
 
 function asNobleKey(key: AeadKey): NobleAeadKey {
-  if (key?.backend !== 'noble') throw new TypeError('noble AEAD: key was imported by another backend')
+  if (key?.backend !== 'noble')
+    throw new TypeError('noble AEAD: key was imported by another backend')
   return key as NobleAeadKey
 }
 

@@ -79,7 +79,8 @@ export function writePartialIv(out: Uint8Array, at: number, seq: number): number
  * ```
  */
 export function readPartialIv(piv: Uint8Array): number {
-  if (piv.length < 1 || piv.length > 7) throw new EnvelopeInvalidError('Partial IV must be 1 to 7 bytes')
+  if (piv.length < 1 || piv.length > 7)
+    throw new EnvelopeInvalidError('Partial IV must be 1 to 7 bytes')
   if (piv.length > 1 && piv[0] === 0) throw new EnvelopeInvalidError('Partial IV is not minimal')
   let v = 0
   for (let i = 0; i < piv.length; i++) v = v * 256 + piv[i]!

@@ -68,7 +68,11 @@ export function parseRecipientKey(spki: Uint8Array): RecipientKey {
   let keyObject: KeyObject | undefined
   if (nodeCrypto) {
     try {
-      keyObject = nodeCrypto.createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' })
+      keyObject = nodeCrypto.createPublicKey({
+        key: Buffer.from(spki),
+        format: 'der',
+        type: 'spki',
+      })
     } catch {
       throw new KeyRejectedError('ERR_KEY_UNSUPPORTED', 'the SubjectPublicKeyInfo does not parse')
     }
@@ -78,7 +82,10 @@ export function parseRecipientKey(spki: Uint8Array): RecipientKey {
     }
     const canonical = keyObject.export({ format: 'der', type: 'spki' })
     if (!equalBytes(canonical, spki)) {
-      throw new KeyRejectedError('ERR_KEY_UNSUPPORTED', 'the SubjectPublicKeyInfo is not canonical DER')
+      throw new KeyRejectedError(
+        'ERR_KEY_UNSUPPORTED',
+        'the SubjectPublicKeyInfo is not canonical DER',
+      )
     }
   }
   const copy = Uint8Array.from(spki)

@@ -22,7 +22,11 @@ describe('decodeCbor: cbor/fail.json (not well-formed inputs)', () => {
   })
 
   it('rejects every one with a typed envelope error, never a crash', () => {
-    const results = cases.map((c, i) => ({ i, hex: c.hex, code: codeOf(() => decodeCbor(hex(c.hex), limits)) }))
+    const results = cases.map((c, i) => ({
+      i,
+      hex: c.hex,
+      code: codeOf(() => decodeCbor(hex(c.hex), limits)),
+    }))
     const bad = results.filter(
       (r) => r.code !== 'ERR_ENVELOPE_MALFORMED' && r.code !== 'ERR_ENVELOPE_LIMIT',
     )
@@ -35,9 +39,8 @@ describe('decodeCbor: cbor/fail.json (not well-formed inputs)', () => {
 })
 
 describe('decodeCbor: RFC 7049 Appendix A', () => {
-  const cases = readVector<{ hex: string; decoded?: unknown; diagnostic?: string }[]>(
-    'cbor/appendix_a.json',
-  )
+  const cases =
+    readVector<{ hex: string; decoded?: unknown; diagnostic?: string }[]>('cbor/appendix_a.json')
   // The JSON form of a decoded value, as the vector file writes it.
   const toJson = (v: unknown): unknown =>
     v instanceof Map
@@ -76,7 +79,10 @@ describe('decodeCbor: RFC 7049 Appendix A', () => {
       } catch (err) {
         const message = (err as Error).message
         expect(err, c.hex).toBeInstanceOf(EnvelopeError)
-        expect(policy.some((p) => (typeof p === 'string' ? p === message : p.test(message))), `${c.hex}: ${message}`).toBe(true)
+        expect(
+          policy.some((p) => (typeof p === 'string' ? p === message : p.test(message))),
+          `${c.hex}: ${message}`,
+        ).toBe(true)
         reasons.set(message, (reasons.get(message) ?? 0) + 1)
       }
     }
@@ -92,15 +98,35 @@ describe('decodeCbor: deterministic encoding only (RFC 8949 §4.2.1)', () => {
   const table: [string, string, string][] = [
     ['1817', 'non-shortest uint', 'CBOR decode error: non-shortest argument for major type 0'],
     ['190017', 'non-shortest 16-bit', 'CBOR decode error: non-shortest argument for major type 0'],
-    ['5801ff', 'non-shortest bstr length', 'CBOR decode error: non-shortest argument for major type 2'],
+    [
+      '5801ff',
+      'non-shortest bstr length',
+      'CBOR decode error: non-shortest argument for major type 2',
+    ],
     ['5fff', 'indefinite bstr', 'CBOR decode error: indefinite length is not allowed'],
     ['9fff', 'indefinite array', 'CBOR decode error: indefinite length is not allowed'],
-    ['a2020101 01'.replace(' ', ''), 'unsorted map keys', 'CBOR decode error: map keys are not in deterministic order, or repeat'],
-    ['a201010101', 'repeated map key', 'CBOR decode error: map keys are not in deterministic order, or repeat'],
-    ['a1410101', 'byte string map key', 'CBOR decode error: map keys must be integers or text strings'],
+    [
+      'a2020101 01'.replace(' ', ''),
+      'unsorted map keys',
+      'CBOR decode error: map keys are not in deterministic order, or repeat',
+    ],
+    [
+      'a201010101',
+      'repeated map key',
+      'CBOR decode error: map keys are not in deterministic order, or repeat',
+    ],
+    [
+      'a1410101',
+      'byte string map key',
+      'CBOR decode error: map keys must be integers or text strings',
+    ],
     ['f4', 'false', 'CBOR decode error: floats and simple values are not allowed'],
     ['f93c00', 'half float', 'CBOR decode error: floats and simple values are not allowed'],
-    ['c1 1a514b67b0'.replace(' ', ''), 'tag not allowed', 'CBOR decode error: tag 1 is not allowed'],
+    [
+      'c1 1a514b67b0'.replace(' ', ''),
+      'tag not allowed',
+      'CBOR decode error: tag 1 is not allowed',
+    ],
     ['0000', 'trailing bytes', 'CBOR decode error: trailing bytes after the item'],
     ['62c328', 'invalid UTF-8', 'CBOR decode error: invalid UTF-8 in a text string'],
     ['1b0020000000000000', 'above 2^53-1', 'CBOR decode error: integer argument above 2^53 - 1'],
@@ -144,20 +170,29 @@ describe('decodeCbor: per-call limits', () => {
 
   it('refuses nesting past maxDepth', () => {
     expect(() => decodeCbor(hex('818181818100'), { ...limits, maxDepth: 3 })).toThrow(
-      expect.objectContaining({ code: 'ERR_ENVELOPE_LIMIT', message: 'CBOR decode error: nesting too deep' }),
+      expect.objectContaining({
+        code: 'ERR_ENVELOPE_LIMIT',
+        message: 'CBOR decode error: nesting too deep',
+      }),
     )
     expect(decodeCbor(hex('818181818100'), { ...limits, maxDepth: 6 })).toEqual([[[[[0]]]]])
   })
 
   it('refuses more items than maxItems', () => {
     expect(() => decodeCbor(hex('83010203'), { ...limits, maxItems: 3 })).toThrow(
-      expect.objectContaining({ code: 'ERR_ENVELOPE_LIMIT', message: 'CBOR decode error: too many data items' }),
+      expect.objectContaining({
+        code: 'ERR_ENVELOPE_LIMIT',
+        message: 'CBOR decode error: too many data items',
+      }),
     )
   })
 
   it('does not allocate a huge array for a lying length', () => {
     expect(() => decodeCbor(hex('9affffffff00'), limits)).toThrow(
-      expect.objectContaining({ code: 'ERR_ENVELOPE_MALFORMED', message: 'CBOR decode error: array longer than the input' }),
+      expect.objectContaining({
+        code: 'ERR_ENVELOPE_MALFORMED',
+        message: 'CBOR decode error: array longer than the input',
+      }),
     )
   })
 

@@ -40,10 +40,15 @@ const GCM_KEY_BYTES: Record<number, number> = { 1: 16, 2: 24, 3: 32 }
 function openDirect(bytes: Uint8Array, key: Uint8Array, external: Uint8Array, untagged: 16 | 96) {
   const msg: CoseMessage = decodeCoseMessage(bytes, limits, { untagged })
   const alg = msg.protectedMap.get(1) ?? msg.unprotected.get(1)
-  if (typeof alg !== 'number' || !(alg in GCM_KEY_BYTES)) throw new UnsupportedAlgorithmError('content', alg)
+  if (typeof alg !== 'number' || !(alg in GCM_KEY_BYTES))
+    throw new UnsupportedAlgorithmError('content', alg)
   const iv = msg.unprotected.get(5)
   if (!(iv instanceof Uint8Array)) throw new Error('example without an IV')
-  const aad = encodeEncStructure(msg.tag === 16 ? 'Encrypt0' : 'Encrypt', msg.aadProtected, external)
+  const aad = encodeEncStructure(
+    msg.tag === 16 ? 'Encrypt0' : 'Encrypt',
+    msg.aadProtected,
+    external,
+  )
   const aead = selectAead()
   return { aad, plaintext: aead.open(aead.importKey(key), iv, aad, msg.ciphertext) }
 }
@@ -92,7 +97,12 @@ describe('COSE WG rsa-oaep-examples/ps256-128gcm-01 (RSA-OAEP-256, alg -41)', ()
   })
 
   it('its content opens through our Enc_structure and AEAD, and its AAD is AAD_hex', () => {
-    const { aad, plaintext } = openDirect(hex(ex.output.cbor), hex(ex.intermediates.CEK_hex), new Uint8Array(0), 96)
+    const { aad, plaintext } = openDirect(
+      hex(ex.output.cbor),
+      hex(ex.intermediates.CEK_hex),
+      new Uint8Array(0),
+      96,
+    )
     expect(toHexString(aad).toUpperCase()).toBe(ex.intermediates.AAD_hex)
     expect(Buffer.from(plaintext).toString()).toBe(ex.input.plaintext)
   })
@@ -105,7 +115,12 @@ describe.each([
   const ex = readVector<CoseExample>(`cose/${file}`)
 
   it('decodes and decrypts through our structure code to its plaintext', () => {
-    const { aad, plaintext } = openDirect(hex(ex.output.cbor), exampleKey(ex), new Uint8Array(0), tag)
+    const { aad, plaintext } = openDirect(
+      hex(ex.output.cbor),
+      exampleKey(ex),
+      new Uint8Array(0),
+      tag,
+    )
     expect(toHexString(aad).toUpperCase()).toBe(ex.intermediates.AAD_hex)
     expect(Buffer.from(plaintext).toString()).toBe(ex.input.plaintext)
   })
@@ -119,7 +134,8 @@ const suites = [
 describe.each(suites)('COSE WG %s', (dir, tag) => {
   const files = readdirSync(resolve(vectorsDir, 'cose', dir)).filter((f) => f.endsWith('.json'))
   const load = (f: string) => readVector<CoseExample>(`cose/${dir}/${f}`)
-  const external = (ex: CoseExample) => hex((ex.input.enveloped ?? ex.input.encrypted)!.external ?? '')
+  const external = (ex: CoseExample) =>
+    hex((ex.input.enveloped ?? ex.input.encrypted)!.external ?? '')
 
   it('every fail example is rejected by our COSE layers, each for its own reason', () => {
     const fails = files.filter((f) => load(f).fail)

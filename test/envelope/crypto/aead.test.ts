@@ -17,9 +17,9 @@ interface GcmCase {
   flags: string[]
 }
 
-const file = readVector<{ testGroups: { keySize: number; ivSize: number; tagSize: number; tests: GcmCase[] }[] }>(
-  'wycheproof/aes_gcm_test.json',
-)
+const file = readVector<{
+  testGroups: { keySize: number; ivSize: number; tagSize: number; tests: GcmCase[] }[]
+}>('wycheproof/aes_gcm_test.json')
 // The profile's suite: AES-256, 96-bit nonce, 128-bit tag. Other IV sizes are refused by policy
 // (checkNonceLength), tested below.
 const profileCases = file.testGroups
@@ -53,7 +53,10 @@ describe.each(['node', 'noble'] as AeadBackendName[])('AES-256-GCM backend %s', 
           caught = err
         }
         expect(caught, label).toBeInstanceOf(DecryptionFailedError)
-        expect(caught, label).toMatchObject({ code: 'ERR_DECRYPTION_FAILED', message: 'decryption failed' })
+        expect(caught, label).toMatchObject({
+          code: 'ERR_DECRYPTION_FAILED',
+          message: 'decryption failed',
+        })
         invalid++
       }
     }

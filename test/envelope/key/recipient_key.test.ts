@@ -60,7 +60,10 @@ describe('parseRecipientKey', () => {
     })
   })
 
-  const good = hex(readVector<SigFile>('wycheproof/rsa_signature_2048_sha256_test.json').testGroups[0]!.publicKeyDer)
+  const good = hex(
+    readVector<SigFile>('wycheproof/rsa_signature_2048_sha256_test.json').testGroups[0]!
+      .publicKeyDer,
+  )
 
   it('refuses an id-RSASSA-PSS SPKI (OID 1.2.840.113549.1.1.10) with ERR_KEY_UNSUPPORTED', () => {
     // BoringSSL (Bun) cannot generate RSA-PSS keys, so edit the OID of a good SPKI by hand.
@@ -74,10 +77,22 @@ describe('parseRecipientKey', () => {
   })
 
   it.each([
-    ['truncated by one byte', good.subarray(0, good.length - 1), 'not an RSA SubjectPublicKeyInfo: truncated'],
-    ['with a trailing byte', Uint8Array.from([...good, 0]), 'not an RSA SubjectPublicKeyInfo: trailing bytes'],
+    [
+      'truncated by one byte',
+      good.subarray(0, good.length - 1),
+      'not an RSA SubjectPublicKeyInfo: truncated',
+    ],
+    [
+      'with a trailing byte',
+      Uint8Array.from([...good, 0]),
+      'not an RSA SubjectPublicKeyInfo: trailing bytes',
+    ],
     ['empty', new Uint8Array(0), 'not an RSA SubjectPublicKeyInfo: truncated'],
-    ['a PEM text, not DER', new TextEncoder().encode('-----BEGIN PUBLIC KEY-----'), 'not an RSA SubjectPublicKeyInfo: expected SEQUENCE'],
+    [
+      'a PEM text, not DER',
+      new TextEncoder().encode('-----BEGIN PUBLIC KEY-----'),
+      'not an RSA SubjectPublicKeyInfo: expected SEQUENCE',
+    ],
   ])('refuses an SPKI %s with ERR_KEY_UNSUPPORTED', (_, spki, message) => {
     expect(rejection(spki)).toEqual({ code: 'ERR_KEY_UNSUPPORTED', message })
   })
@@ -103,6 +118,8 @@ describe('parseRecipientKey', () => {
   })
 
   it('throws TypeError for a non-Uint8Array', () => {
-    expect(() => parseRecipientKey('MIIB' as never)).toThrow(new TypeError('spki: expected Uint8Array'))
+    expect(() => parseRecipientKey('MIIB' as never)).toThrow(
+      new TypeError('spki: expected Uint8Array'),
+    )
   })
 })
