@@ -1,12 +1,14 @@
 /**
  * sealwire provisioning: fetch, check and pin the KMS public key, and write device key bundles.
- * The device agent uses {@link verifyBundle} from here to run the station's own check at start.
+ * {@link verifyBundle} is the offline check of a bundle; its key check is the envelope's
+ * `parseRecipientKey`, which the device agent runs too (the agent may not import this folder, per
+ * DESIGN.md's import rules: when the agent lands, the bundle reader moves where both can reach it).
  *
  * @example
  * ```ts
- * import { verifyBundle, ProvisioningError } from '../../provisioning/src/index.ts'
- * const bundle = await verifyBundle('/etc/sealwire/key', { expectSha256: config.key.pinSha256 })
- * const wrapper = createKeyWrapper(bundle.key)
+ * import { verifyBundle } from './index.ts'
+ * const bundle = await verifyBundle('/var/lib/sealwire/gw-0001', { expectSha256: pin })
+ * console.log(bundle.manifest.keyArn)
  * ```
  */
 export { main } from './main.ts'
