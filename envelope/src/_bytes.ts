@@ -5,7 +5,16 @@
  * message, never a domain error.
  */
 
-/** Throws a TypeError unless `value` is a Uint8Array (a Node Buffer is one), optionally of `length`. */
+/**
+ * Throws a TypeError unless `value` is a Uint8Array (a Node Buffer is one), and a RangeError
+ * unless it has `length` bytes when `length` is given.
+ *
+ * @example
+ * ```ts
+ * abytes(new Uint8Array(12), 'nonce', 12) // passes; `value` is now typed Uint8Array
+ * abytes(Uint8Array.of(1, 2, 3), 'iv', 2) // throws RangeError 'iv: expected 2 bytes, got 3'
+ * ```
+ */
 export function abytes(
   value: unknown,
   title: string,
@@ -17,7 +26,14 @@ export function abytes(
   }
 }
 
-/** Concatenates byte arrays into a new Uint8Array. */
+/**
+ * Concatenates byte arrays into a new Uint8Array.
+ *
+ * @example
+ * ```ts
+ * concatBytes(Uint8Array.of(1), Uint8Array.of(2, 3)) // Uint8Array [1, 2, 3]
+ * ```
+ */
 export function concatBytes(...parts: readonly Uint8Array[]): Uint8Array {
   let total = 0
   for (const p of parts) total += p.length
@@ -30,7 +46,15 @@ export function concatBytes(...parts: readonly Uint8Array[]): Uint8Array {
   return out
 }
 
-/** Constant-time equality of two byte arrays (length is not secret). */
+/**
+ * Constant-time equality of two byte arrays (length is not secret).
+ *
+ * @example
+ * ```ts
+ * equalBytes(Uint8Array.of(1, 2), Uint8Array.of(1, 2)) // true
+ * equalBytes(Uint8Array.of(1, 2), Uint8Array.of(1, 3)) // false
+ * ```
+ */
 export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false
   let diff = 0
@@ -40,14 +64,29 @@ export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
 
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'))
 
-/** Lower-case hex of `bytes`. */
+/**
+ * Lower-case hex of `bytes`.
+ *
+ * @example
+ * ```ts
+ * toHex(Uint8Array.of(1, 255)) // '01ff'
+ * ```
+ */
 export function toHex(bytes: Uint8Array): string {
   let s = ''
   for (let i = 0; i < bytes.length; i++) s += HEX[bytes[i]!]
   return s
 }
 
-/** Parses even-length hex into bytes; throws a TypeError on anything else. */
+/**
+ * Parses even-length hex into bytes; throws a TypeError on anything else.
+ *
+ * @example
+ * ```ts
+ * fromHex('01FF') // Uint8Array [1, 255]
+ * fromHex('abc') // throws TypeError (odd length)
+ * ```
+ */
 export function fromHex(hex: string): Uint8Array {
   if (typeof hex !== 'string' || hex.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(hex)) {
     throw new TypeError('hex: expected an even-length hex string')
@@ -61,6 +100,12 @@ export function fromHex(hex: string): Uint8Array {
  * Overwrites a buffer we own with zeros. JavaScript gives no guarantee that no copy survives
  * elsewhere (the engine may have moved it, node:crypto keeps its own copy in a KeyObject); this
  * only shortens the life of the copies we hold.
+ *
+ * @example
+ * ```ts
+ * const cek = Uint8Array.of(1, 2)
+ * clean(cek, undefined) // cek is now [0, 0]; undefined entries are skipped
+ * ```
  */
 export function clean(...buffers: (Uint8Array | undefined)[]): void {
   for (const b of buffers) b?.fill(0)
@@ -68,7 +113,14 @@ export function clean(...buffers: (Uint8Array | undefined)[]): void {
 
 const utf8Encoder = new TextEncoder()
 
-/** UTF-8 bytes of a string. */
+/**
+ * UTF-8 bytes of a string.
+ *
+ * @example
+ * ```ts
+ * utf8('é') // Uint8Array [0xc3, 0xa9]
+ * ```
+ */
 export function utf8(s: string): Uint8Array {
   return utf8Encoder.encode(s)
 }

@@ -168,6 +168,11 @@ function parseCanonicalCompact(b: Uint8Array): ParsedCompact | undefined {
 /**
  * {@link parseEnvelope} without the compact fast path: decodes through the strict CBOR decoder
  * and the generic COSE layer. Exported for the tests that check both paths agree.
+ *
+ * @example
+ * ```ts
+ * parseEnvelopeStrict(bytes, limits) // deep-equals parseEnvelope(bytes, limits)
+ * ```
  */
 export function parseEnvelopeStrict(bytes: Uint8Array, limits: DecodeLimits): ParsedEnvelope {
   const msg = decodeCoseMessage(bytes, limits, { knownProtected: KNOWN_PROTECTED })

@@ -17,10 +17,24 @@ import { encodeEncStructure } from './cose/structure.ts'
 import type { AeadBackend, AeadKey } from './crypto/aead.ts'
 import { deriveBaseIv } from './crypto/nonce.ts'
 
-/** The protected header of every `sealwire/1` message: `{1: 3}` (alg A256GCM). */
+/**
+ * The protected header of every `sealwire/1` message: `{1: 3}` (alg A256GCM).
+ *
+ * @example
+ * ```ts
+ * toHex(PROTECTED_HEADER) // 'a10103'
+ * ```
+ */
 export const PROTECTED_HEADER: Uint8Array = Uint8Array.of(0xa1, 0x01, 0x03)
 
-/** Bytes of an epoch id. */
+/**
+ * Bytes of an epoch id.
+ *
+ * @example
+ * ```ts
+ * epochIdOf(wrapped).length // EPOCH_ID_BYTES, i.e. 8
+ * ```
+ */
 export const EPOCH_ID_BYTES = 8
 
 /** What both the sealer and the opener know about one epoch. */
@@ -60,7 +74,15 @@ export function encStructure(context: 'Encrypt' | 'Encrypt0', deviceId: string):
   return encodeEncStructure(context, PROTECTED_HEADER, utf8(deviceId))
 }
 
-/** Throws a TypeError unless `deviceId` is a non-empty string of at most 256 bytes. */
+/**
+ * Throws a TypeError unless `deviceId` is a non-empty string of at most 256 bytes.
+ *
+ * @example
+ * ```ts
+ * checkDeviceId('dev-0001') // passes
+ * checkDeviceId('') // throws TypeError
+ * ```
+ */
 export function checkDeviceId(deviceId: string): void {
   if (typeof deviceId !== 'string' || deviceId.length === 0) {
     throw new TypeError('deviceId: expected a non-empty string')

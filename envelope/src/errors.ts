@@ -61,7 +61,7 @@ export class EnvelopeError extends Error {
  *
  * @example
  * ```ts
- * expect(() => decodeCbor(Uint8Array.of(0x18))).toThrow(EnvelopeMalformedError)
+ * expect(() => decodeCbor(Uint8Array.of(0x18), defaultDecodeLimits)).toThrow(EnvelopeMalformedError)
  * ```
  */
 export class EnvelopeMalformedError extends EnvelopeError {
@@ -118,7 +118,14 @@ export class UnsupportedAlgorithmError extends EnvelopeError {
   }
 }
 
-/** The one fixed message of every decryption failure. */
+/**
+ * The one fixed message of every decryption failure.
+ *
+ * @example
+ * ```ts
+ * new DecryptionFailedError().message // 'decryption failed'
+ * ```
+ */
 export const DECRYPTION_FAILED_MESSAGE = 'decryption failed'
 
 /**

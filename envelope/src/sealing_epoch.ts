@@ -25,7 +25,15 @@ const COMPACT_HEAD = Uint8Array.of(0xd0, 0x83, 0x43, 0xa1, 0x01, 0x03, 0xa2, 0x0
 const FULL_HEAD = Uint8Array.of(0xd8, 0x60, 0x84, 0x43, 0xa1, 0x01, 0x03, 0xa1, 0x06)
 const RECIPIENT_HEAD = Uint8Array.of(0x81, 0x83, 0x40, 0xa2, 0x01, 0x38, 0x28, 0x04, 0x48)
 
-/** Precomputed bytes and the seal functions of one epoch. */
+/**
+ * Precomputed bytes and the seal functions of one epoch.
+ *
+ * @example
+ * ```ts
+ * const epoch = new SealingEpoch(deriveEpochKeys(cek, wrapped, 'dev-1', aead), pinId, aead)
+ * epoch.sealCompact(utf8('hi'), 0) // 39 bytes: d0 83 43 a10103 a2 04 48 <epoch id> …
+ * ```
+ */
 export class SealingEpoch {
   readonly keys: EpochKeys
   readonly #aead: AeadBackend

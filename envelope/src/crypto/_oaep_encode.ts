@@ -24,7 +24,15 @@ function mgf1(seed: Uint8Array, length: number): Uint8Array {
   return out
 }
 
-/** EM = 0x00 ‖ maskedSeed ‖ maskedDB for a modulus of `k` bytes. */
+/**
+ * EM = 0x00 ‖ maskedSeed ‖ maskedDB for a modulus of `k` bytes.
+ *
+ * @example
+ * ```ts
+ * const em = oaepEncode(new Uint8Array(32), new Uint8Array(32), 256) // k = 256: RSA-2048
+ * em.length // 256, and em[0] === 0
+ * ```
+ */
 export function oaepEncode(message: Uint8Array, seed: Uint8Array, k: number): Uint8Array {
   if (seed.length !== HASH_BYTES) throw new RangeError('OAEP seed: expected 32 bytes')
   if (message.length > k - 2 * HASH_BYTES - 2) throw new RangeError('OAEP: message too long')

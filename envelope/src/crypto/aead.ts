@@ -44,9 +44,24 @@ export interface AeadBackend {
   open(key: AeadKey, nonce: Uint8Array, aad: Uint8Array, sealed: Uint8Array): Uint8Array
 }
 
-/** GCM tag length used by the profile. */
+/**
+ * GCM tag length used by the profile.
+ *
+ * @example
+ * ```ts
+ * const out = new Uint8Array(plaintext.length + TAG_BYTES) // ciphertext ‖ 16-byte tag
+ * ```
+ */
 export const TAG_BYTES = 16
-/** GCM nonce length used by the profile (the only one it accepts). */
+
+/**
+ * GCM nonce length used by the profile (the only one it accepts).
+ *
+ * @example
+ * ```ts
+ * const nonce = new Uint8Array(NONCE_BYTES) // 12 bytes
+ * ```
+ */
 export const NONCE_BYTES = 12
 
 /**
@@ -66,7 +81,15 @@ export function selectAead(name?: AeadBackendName): AeadBackend {
   return nodeAead ?? nobleAead
 }
 
-/** Throws a RangeError unless `key` is an AES key length. */
+/**
+ * Throws a RangeError unless `key` is an AES key length.
+ *
+ * @example
+ * ```ts
+ * checkAesKeyLength(new Uint8Array(32)) // passes
+ * checkAesKeyLength(new Uint8Array(20)) // throws RangeError
+ * ```
+ */
 export function checkAesKeyLength(key: Uint8Array): void {
   if (!(key instanceof Uint8Array)) throw new TypeError('AES key: expected Uint8Array')
   if (key.length !== 16 && key.length !== 24 && key.length !== 32) {
@@ -74,7 +97,14 @@ export function checkAesKeyLength(key: Uint8Array): void {
   }
 }
 
-/** Throws a RangeError unless `nonce` is 12 bytes. */
+/**
+ * Throws a RangeError unless `nonce` is 12 bytes.
+ *
+ * @example
+ * ```ts
+ * checkNonceLength(new Uint8Array(8)) // throws RangeError 'GCM nonce: expected 12 bytes, got 8'
+ * ```
+ */
 export function checkNonceLength(nonce: Uint8Array): void {
   if (!(nonce instanceof Uint8Array)) throw new TypeError('GCM nonce: expected Uint8Array')
   if (nonce.length !== NONCE_BYTES) {

@@ -20,7 +20,16 @@ function asNobleKey(key: AeadKey): NobleAeadKey {
   return key as NobleAeadKey
 }
 
-/** The @noble/ciphers backend. */
+/**
+ * The @noble/ciphers backend.
+ *
+ * @example
+ * ```ts
+ * const key = nobleAead.importKey(new Uint8Array(32))
+ * const out = new Uint8Array(3 + TAG_BYTES)
+ * nobleAead.sealInto(key, nonce, aad, Uint8Array.of(1, 2, 3), out, 0) // 19: ciphertext ‖ tag
+ * ```
+ */
 export const nobleAead: AeadBackend = Object.freeze({
   name: 'noble' as const,
   importKey(raw: Uint8Array): AeadKey {

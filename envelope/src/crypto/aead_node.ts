@@ -70,5 +70,12 @@ function make(crypto: NonNullable<typeof nodeCrypto>): AeadBackend {
   } satisfies AeadBackend)
 }
 
-/** The node:crypto backend, or `undefined` where node:crypto is absent. */
+/**
+ * The node:crypto backend, or `undefined` where node:crypto is absent.
+ *
+ * @example
+ * ```ts
+ * nodeAead?.name // 'node' on Node and Bun; nodeAead is undefined elsewhere
+ * ```
+ */
 export const nodeAead: AeadBackend | undefined = nodeCrypto ? make(nodeCrypto) : undefined

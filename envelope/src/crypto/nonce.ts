@@ -21,7 +21,15 @@ import { BASE_IV_INFO } from '../suites.ts'
 const INFO = utf8(BASE_IV_INFO)
 const EMPTY = new Uint8Array(0)
 
-/** Largest sequence number: 2^53 − 1 (a 7-byte Partial IV). */
+/**
+ * Largest sequence number: 2^53 − 1 (a 7-byte Partial IV).
+ *
+ * @example
+ * ```ts
+ * MAX_SEQUENCE // 2 ** 53 - 1
+ * partialIvLength(MAX_SEQUENCE) // 7
+ * ```
+ */
 export const MAX_SEQUENCE = Number.MAX_SAFE_INTEGER
 
 /**
@@ -37,14 +45,30 @@ export function deriveBaseIv(cek: Uint8Array): Uint8Array {
   return hkdf(sha256, cek, EMPTY, INFO, 12)
 }
 
-/** Throws a RangeError unless `seq` is an integer in [0, 2^53 − 1]. */
+/**
+ * Throws a RangeError unless `seq` is an integer in [0, 2^53 − 1].
+ *
+ * @example
+ * ```ts
+ * checkSequence(42) // passes
+ * checkSequence(-1) // throws RangeError
+ * ```
+ */
 export function checkSequence(seq: number): void {
   if (!Number.isSafeInteger(seq) || seq < 0) {
     throw new RangeError(`sequence number: expected an integer in [0, 2^53 - 1], got ${seq}`)
   }
 }
 
-/** Bytes of the minimal Partial IV of `seq` (1 to 7). */
+/**
+ * Bytes of the minimal Partial IV of `seq` (1 to 7).
+ *
+ * @example
+ * ```ts
+ * partialIvLength(255) // 1
+ * partialIvLength(256) // 2
+ * ```
+ */
 export function partialIvLength(seq: number): number {
   let n = 1
   for (let v = Math.floor(seq / 256); v > 0; v = Math.floor(v / 256)) n++

@@ -59,7 +59,14 @@ function readPositiveInteger(der: Uint8Array, tlv: Tlv): { bits: number; value: 
   return { bits, value }
 }
 
-/** The modulus size and public exponent of a strict-DER RSA SPKI. */
+/**
+ * The modulus size and public exponent of a strict-DER RSA SPKI.
+ *
+ * @example
+ * ```ts
+ * parseRsaSpki(rsa2048SpkiDer) // { modulusBits: 2048, publicExponent: 65537n }
+ * ```
+ */
 export function parseRsaSpki(der: Uint8Array): { modulusBits: number; publicExponent: bigint } {
   const outer = expect(der, 0, der.length, 0x30, 'SEQUENCE')
   if (outer.end !== der.length) reject('trailing bytes')

@@ -20,10 +20,24 @@ import { KeyRejectedError } from '../errors.ts'
 import { nodeCrypto } from '../crypto/_node_crypto.ts'
 import { parseRsaSpki } from './_spki.ts'
 
-/** Modulus sizes the profile accepts (the KMS RSA key specs for ENCRYPT_DECRYPT). */
+/**
+ * Modulus sizes the profile accepts (the KMS RSA key specs for ENCRYPT_DECRYPT).
+ *
+ * @example
+ * ```ts
+ * ALLOWED_MODULUS_BITS.includes(1024) // false
+ * ```
+ */
 export const ALLOWED_MODULUS_BITS: readonly number[] = Object.freeze([2048, 3072, 4096])
 
-/** The only public exponent the profile accepts. */
+/**
+ * The only public exponent the profile accepts.
+ *
+ * @example
+ * ```ts
+ * parseRsaSpki(spkiDer).publicExponent === REQUIRED_PUBLIC_EXPONENT // 65537n: accepted
+ * ```
+ */
 export const REQUIRED_PUBLIC_EXPONENT = 65537n
 
 /** A checked recipient key, ready to wrap data keys. */
