@@ -62,6 +62,26 @@ export function checkNotPending(
 }
 
 /**
+ * Asserts a key can take imported material (`GetParametersForImport`, `ImportKeyMaterial`): its
+ * origin is `EXTERNAL`, and it is not pending deletion.
+ *
+ * @example
+ * ```ts
+ * checkImportable(store, awsKey)
+ * // UnsupportedOperationException: arn:… origin is AWS_KMS which is not valid for this operation.
+ * ```
+ */
+export function checkImportable(store: KeyStore, key: StoredKey): void {
+  if (key.origin !== 'EXTERNAL') {
+    throw new KmsApiError(
+      'UnsupportedOperationException',
+      `${store.arnOf(key)} origin is ${key.origin} which is not valid for this operation.`,
+    )
+  }
+  checkNotPending(store, key, { allowPendingImport: true })
+}
+
+/**
  * Asserts the key's usage fits the operation.
  *
  * @example

@@ -18,7 +18,7 @@ import { randomBytes } from 'node:crypto'
 import { lookup } from '../_table.ts'
 import { IMPORT_PARAMETERS_TTL_MS } from '../defaults.ts'
 import { KmsApiError } from '../errors.ts'
-import { checkNotPending } from '../key_checks.ts'
+import { checkImportable } from '../key_checks.ts'
 import { encodeImportToken, WRAPPING_ALGORITHMS, WRAPPING_KEY_SPECS } from '../key_import.ts'
 import { generateRsaKeyPair } from '../key_material.ts'
 import { KEY_SPECS } from '../key_specs.ts'
@@ -44,13 +44,7 @@ export const getParametersForImport = defineOperation({
     const key = ctx.store.resolve(input.KeyId)
     ctx.touch(key)
     const arn = ctx.store.arnOf(key)
-    if (key.origin !== 'EXTERNAL') {
-      throw new KmsApiError(
-        'UnsupportedOperationException',
-        `${arn} origin is ${key.origin} which is not valid for this operation.`,
-      )
-    }
-    checkNotPending(ctx.store, key, { allowPendingImport: true })
+    checkImportable(ctx.store, key)
     const algorithm = lookup(WRAPPING_ALGORITHMS, input.WrappingAlgorithm)
     if (!algorithm) {
       throw new KmsApiError(

@@ -14,7 +14,7 @@
  */
 import { MAX_VALID_TO_MS } from '../defaults.ts'
 import { KmsApiError } from '../errors.ts'
-import { checkNotPending, invalidCiphertext } from '../key_checks.ts'
+import { checkImportable, invalidCiphertext } from '../key_checks.ts'
 import { decodeImportToken, unwrapKeyMaterial, WRAPPING_ALGORITHMS } from '../key_import.ts'
 import { keyMaterialId, materialFromBytes } from '../key_material.ts'
 import { EXPIRATION_MODEL, IMPORT_TYPE } from '../model_enums.ts'
@@ -41,13 +41,7 @@ export const importKeyMaterial = defineOperation({
     const key = ctx.store.resolve(input.KeyId)
     ctx.touch(key)
     const arn = ctx.store.arnOf(key)
-    if (key.origin !== 'EXTERNAL') {
-      throw new KmsApiError(
-        'UnsupportedOperationException',
-        `${arn} origin is ${key.origin} which is not valid for this operation.`,
-      )
-    }
-    checkNotPending(ctx.store, key, { allowPendingImport: true })
+    checkImportable(ctx.store, key)
     if (input.ImportType === 'NEW_KEY_MATERIAL' && key.keyMaterialId !== undefined) {
       throw new KmsApiError(
         'UnsupportedOperationException',
