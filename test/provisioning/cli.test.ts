@@ -485,7 +485,7 @@ describe('verify', () => {
       3,
       /not an RSA SubjectPublicKeyInfo: truncated/,
     )
-    der[20] ^= 0xff
+    der[20]! ^= 0xff
     await writeFile(join(out, BUNDLE_FILES.publicKey), der)
     expectFailure(await run(['verify', out]), 'ERR_KEY_UNSUPPORTED', 3, /public_key\.der: /)
   })
