@@ -48,8 +48,6 @@ export type {
   ProvisionDevicesResult,
   RefusedDevice,
 } from './batch/provision_devices.ts'
-export { ProgressReporter } from './batch/progress.ts'
-export type { ProgressOptions, ProgressSink } from './batch/progress.ts'
 export { KmsSession, checkEndpoint } from './kms/kms_session.ts'
 export type { KmsSessionOptions } from './kms/kms_session.ts'
 export { fetchPublicKey } from './kms/fetch_public_key.ts'

@@ -1,8 +1,8 @@
 /**
- * Batch progress: a bar on a terminal, plain periodic lines otherwise (with an injected clock).
+ * Progress: a bar on a terminal, plain periodic lines otherwise (with an injected clock).
  */
 import { describe, expect, it } from 'vitest'
-import { ProgressReporter } from '../../provisioning/src/index.ts'
+import { ProgressReporter } from '../../platform/src/index.ts'
 
 function sink(tty: boolean): { write(s: string): boolean; isTTY: boolean; text: string } {
   return {

@@ -10,14 +10,11 @@
  * progress.finish()
  * ```
  */
-import { defaults } from '../defaults.ts'
+import type { WritableLike } from './cli/cli_io.ts'
+import { platformDefaults } from './defaults.ts'
 
 /** Where progress goes: stderr or anything with `write`. */
-export interface ProgressSink {
-  write(text: string): unknown
-  readonly isTTY?: boolean | undefined
-  readonly columns?: number | undefined
-}
+export type ProgressSink = WritableLike
 
 /** Options of {@link ProgressReporter}; every one has a default. */
 export interface ProgressOptions {
@@ -72,10 +69,10 @@ export class ProgressReporter {
     this.#tty = options.tty ?? sink.isTTY === true
     this.#label = options.label ?? 'items'
     this.#now = options.now ?? (() => performance.now())
-    this.#intervalMs = options.intervalMs ?? defaults.progress.intervalMs
-    this.#stepPercent = options.stepPercent ?? defaults.progress.stepPercent
-    this.#barWidth = options.barWidth ?? defaults.progress.barWidth
-    this.#redrawMs = options.redrawMs ?? defaults.progress.redrawMs
+    this.#intervalMs = options.intervalMs ?? platformDefaults.progress.intervalMs
+    this.#stepPercent = options.stepPercent ?? platformDefaults.progress.stepPercent
+    this.#barWidth = options.barWidth ?? platformDefaults.progress.barWidth
+    this.#redrawMs = options.redrawMs ?? platformDefaults.progress.redrawMs
     this.#start = this.#now()
     this.#lastOutput = this.#start
     this.#nextStep = this.#stepPercent
