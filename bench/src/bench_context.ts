@@ -41,10 +41,15 @@ export interface Candidate {
   readonly id: string
   /** Row label in the report. */
   readonly label: string
-  /** Seal rows are compared with the baseline seal, open rows with the baseline open. */
+  /**
+   * Seal rows are compared with the seal baselines and the raw AES-GCM encrypt, open rows with
+   * the open baseline and the raw AES-GCM decrypt.
+   */
   readonly op: 'seal' | 'open'
-  /** True for the minimal-hybrid baseline of its `op`. */
+  /** True for a minimal-hybrid baseline of its `op` (ratios use the fastest one in the run). */
   readonly baseline: boolean
+  /** True for the raw AES-GCM row of its `op`: no framing at all, the floor. */
+  readonly floor?: boolean
   /**
    * Builds the step for `payload`. Checks once that the output opens back to the payload (with
    * the private key where the candidate needs it), so a broken candidate cannot post a number.
