@@ -1,17 +1,16 @@
 /**
  * The benchmark entry point behind `npm run bench`: measures every candidate on Node in this
  * process, then runs the same code on Bun (`node_modules/.bin/bun bench/src/run.ts --child`,
- * TypeScript run directly), collects the Bun half's JSON from its stdout, merges both, prints the
- * markdown and writes it to `bench/RESULTS.md`. The halves run one after the other, never at the
- * same time, so they do not compete for the cores.
- *
- * Rounds, round time and warm-up may be overridden for a quick look with the environment
- * variables `SEALWIRE_BENCH_ROUNDS`, `SEALWIRE_BENCH_ROUND_MS` and `SEALWIRE_BENCH_WARMUP_MS`.
+ * TypeScript run directly), collects the Bun half's JSON from its stdout, merges both and prints
+ * the markdown report. With `--write` it also writes the report to `bench/RESULTS.md`; without
+ * it, nothing is written. The halves run one after the other, never at the same time, so they do
+ * not compete for the cores. Flags and plan overrides: see `options.ts` or `--help`.
  *
  * @example
  * ```sh
- * npm run bench
- * SEALWIRE_BENCH_ROUNDS=3 SEALWIRE_BENCH_ROUND_MS=50 npm run bench   # smoke run
+ * npm run bench                # print only
+ * npm run bench -- --write     # print and write bench/RESULTS.md
+ * npm run bench -- --quick     # smoke run, well under a minute
  * ```
  */
 import { spawn } from 'node:child_process'
@@ -22,9 +21,11 @@ import { fileURLToPath } from 'node:url'
 import { createContext, SIZES, telemetryPayload } from './bench_context.ts'
 import { CANDIDATES } from './candidates.ts'
 import type { Plan, Timed } from './measure.ts'
-import { defaultPlan, reason, runRounds, sinkValue } from './measure.ts'
+import { reason, runRounds, sinkValue } from './measure.ts'
+import type { Options } from './options.ts'
+import { parseOptions, USAGE } from './options.ts'
 import type { Report, Row, RuntimeFailure, RuntimeRun } from './report.ts'
-import { acceptanceLines, renderReport } from './report.ts'
+import { headlineLines, renderReport } from './report.ts'
 
 /** Prefix of the one stdout line that carries the child's results. */
 const RESULT_MARKER = '@@sealwire-bench-result@@ '
@@ -36,22 +37,6 @@ const runtime = bunVersion ? 'Bun' : 'Node'
 
 function log(line: string): void {
   process.stderr.write(`[${runtime.toLowerCase()}] ${line}\n`)
-}
-
-function envInt(name: string, fallback: number): number {
-  const raw = process.env[name]
-  if (raw === undefined || raw === '') return fallback
-  const n = Number(raw)
-  if (!Number.isInteger(n) || n < 1) throw new RangeError(`${name}: expected a positive integer`)
-  return n
-}
-
-function planFromEnv(): Plan {
-  return Object.freeze({
-    rounds: envInt('SEALWIRE_BENCH_ROUNDS', defaultPlan.rounds),
-    roundMs: envInt('SEALWIRE_BENCH_ROUND_MS', defaultPlan.roundMs),
-    warmupMs: envInt('SEALWIRE_BENCH_WARMUP_MS', defaultPlan.warmupMs),
-  })
 }
 
 /** The repository root: the nearest ancestor whose package.json is named `sealwire`. */
@@ -79,7 +64,14 @@ async function runHalf(plan: Plan): Promise<RuntimeRun> {
     const payload = telemetryPayload(size)
     for (const c of CANDIDATES) {
       const key = `${c.id}@${size}`
-      const row = { id: c.id, label: c.label, op: c.op, baseline: c.baseline, size }
+      const row = {
+        id: c.id,
+        label: c.label,
+        op: c.op,
+        baseline: c.baseline,
+        floor: c.floor === true,
+        size,
+      }
       try {
         const prepared = await c.prepare(payload, ctx)
         timed.push({ key, step: prepared.step })
@@ -144,9 +136,9 @@ function runBunHalf(root: string, plan: Plan): Promise<RuntimeRun | RuntimeFailu
   })
 }
 
-async function main(): Promise<void> {
-  const plan = planFromEnv()
-  if (process.argv.includes('--child')) {
+async function main(options: Options): Promise<void> {
+  const { plan } = options
+  if (options.child) {
     const run = await runHalf(plan)
     await new Promise<void>((resolve) => {
       process.stdout.write(`${RESULT_MARKER}${JSON.stringify(run)}\n`, () => resolve())
@@ -157,7 +149,11 @@ async function main(): Promise<void> {
   const root = findRoot()
   const cpu = cpus()
   const date = new Date().toISOString()
-  log(`plan: ${plan.rounds} rounds × ${plan.roundMs} ms, warm-up ${plan.warmupMs} ms`)
+  log(
+    `plan: ${plan.rounds} rounds × ${plan.roundMs} ms, warm-up ${plan.warmupMs} ms` +
+      (options.quick ? ' (--quick)' : '') +
+      (options.write ? '; will write bench/RESULTS.md' : '; print only (--write to keep it)'),
+  )
   const node = await runHalf(plan)
   log('starting the Bun half')
   const bun = await runBunHalf(root, plan)
@@ -166,14 +162,27 @@ async function main(): Promise<void> {
     date,
     cpu: `${cpu[0]?.model.trim() ?? 'unknown'} (${cpu.length} logical cores)`,
     plan,
+    quick: options.quick,
     totalMs: performance.now() - started,
     runs: [node, bun],
   }
   const markdown = renderReport(report)
-  writeFileSync(join(root, 'bench', 'RESULTS.md'), markdown)
   process.stdout.write(`${markdown}\n`)
-  for (const line of acceptanceLines(report)) process.stdout.write(`${line}\n`)
-  process.stdout.write(`wrote ${join(root, 'bench', 'RESULTS.md')}\n`)
+  // The headline again at the end, where a terminal leaves it in view.
+  for (const line of headlineLines(report)) process.stdout.write(`${line}\n`)
+  if (options.write) {
+    const target = join(root, 'bench', 'RESULTS.md')
+    writeFileSync(target, markdown)
+    process.stdout.write(`wrote ${target}\n`)
+  }
 }
 
-await main()
+let options: Options
+try {
+  options = parseOptions(process.argv.slice(2), process.env)
+} catch (err) {
+  process.stderr.write(`bench: ${err instanceof Error ? err.message : String(err)}\n\n${USAGE}`)
+  process.exit(2)
+}
+if (options.help) process.stdout.write(USAGE)
+else await main(options)

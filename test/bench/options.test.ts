@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest'
+import { defaultPlan } from '../../bench/src/measure.ts'
+import { parseOptions, quickPlan, USAGE } from '../../bench/src/options.ts'
+
+describe('bench options', () => {
+  it('prints only by default, with the default plan', () => {
+    expect(parseOptions([], {})).toEqual({
+      help: false,
+      write: false,
+      quick: false,
+      child: false,
+      plan: defaultPlan,
+    })
+  })
+
+  it('writes only with --write; --quick selects the quick plan', () => {
+    const options = parseOptions(['--write', '--quick'], {})
+    expect(options.write).toBe(true)
+    expect(options.plan).toEqual(quickPlan)
+  })
+
+  it('lets the environment override single plan values, quick or not', () => {
+    const env = { SEALWIRE_BENCH_ROUNDS: '5', SEALWIRE_BENCH_ROUND_MS: '' }
+    expect(parseOptions(['--quick'], env).plan).toEqual({ ...quickPlan, rounds: 5 })
+    expect(() => parseOptions([], { SEALWIRE_BENCH_WARMUP_MS: '0' })).toThrow(RangeError)
+  })
+
+  it('refuses unknown flags, positionals and repeated flags', () => {
+    expect(() => parseOptions(['--wirte'], {})).toThrow(TypeError)
+    expect(() => parseOptions(['results.md'], {})).toThrow(TypeError)
+    expect(() => parseOptions(['--write', '--write'], {})).toThrow(/more than once/)
+  })
+
+  it('documents every flag in --help', () => {
+    expect(parseOptions(['--help'], {}).help).toBe(true)
+    for (const flag of ['--write', '--quick', '--help', 'SEALWIRE_BENCH_ROUNDS']) {
+      expect(USAGE).toContain(flag)
+    }
+  })
+})

@@ -1,0 +1,115 @@
+import { describe, expect, it } from 'vitest'
+import type { Rates } from '../../bench/src/measure.ts'
+import type { Report, Row, RuntimeRun } from '../../bench/src/report.ts'
+import {
+  comparisons,
+  fastestBaseline,
+  floorRow,
+  headlineLines,
+  ratio,
+  renderReport,
+} from '../../bench/src/report.ts'
+
+function rates(perRound: number[]): Rates {
+  const sorted = [...perRound].sort((a, b) => a - b)
+  return {
+    perRound,
+    median: sorted[sorted.length >> 1]!,
+    min: sorted[0]!,
+    max: sorted[sorted.length - 1]!,
+  }
+}
+
+function row(id: string, op: Row['op'], perRound: number[], extra: Partial<Row> = {}): Row {
+  return {
+    id,
+    label: `${id} (detail)`,
+    op,
+    baseline: false,
+    size: 256,
+    overheadBytes: 40,
+    rates: rates(perRound),
+    ...extra,
+  }
+}
+
+const run: RuntimeRun = {
+  ok: true,
+  runtime: 'Node',
+  version: 'v20',
+  elapsedMs: 1000,
+  rows: [
+    row('baseline-seal-random', 'seal', [50, 60, 55], { baseline: true }),
+    row('baseline-seal-counter', 'seal', [100, 90, 80], { baseline: true }),
+    row('raw-gcm-seal', 'seal', [200, 200, 200], { floor: true }),
+    row('sealwire-compact', 'seal', [120, 180, 120]),
+    row('baseline-open', 'open', [100, 100, 100], { baseline: true }),
+    row('raw-gcm-open', 'open', [250, 250, 250], { floor: true }),
+    row('sealwire-open', 'open', [80, 90, 100]),
+  ],
+}
+
+describe('bench report', () => {
+  it('picks the baseline with the higher median msg/s as the fastest', () => {
+    expect(fastestBaseline(run, 'seal', 256)?.id).toBe('baseline-seal-counter')
+    expect(fastestBaseline(run, 'open', 256)?.id).toBe('baseline-open')
+    expect(fastestBaseline(run, 'seal', 1024)).toBeUndefined()
+  })
+
+  it('ignores a baseline without a number when picking the fastest', () => {
+    const failed: RuntimeRun = {
+      ...run,
+      rows: run.rows.map((r) =>
+        r.id === 'baseline-seal-counter' ? { ...r, rates: undefined, error: 'boom' } : r,
+      ),
+    }
+    expect(fastestBaseline(failed, 'seal', 256)?.id).toBe('baseline-seal-random')
+  })
+
+  it('takes the median of per-round ratios, and falls back to the ratio of medians', () => {
+    const [, counter, , compact] = run.rows
+    // per round: 1.2, 2.0, 1.5 -> median 1.5 (the ratio of medians would be 120/90)
+    expect(ratio(compact!, counter)).toBeCloseTo(1.5)
+    const short = { ...counter!, rates: rates([90, 90]) }
+    expect(ratio(compact!, short)).toBeCloseTo(120 / 90)
+    expect(ratio(compact!, undefined)).toBeUndefined()
+  })
+
+  it('compares sealwire with the fastest baseline and the floor, per op', () => {
+    expect(floorRow(run, 'open', 256)?.id).toBe('raw-gcm-open')
+    const [seal, open] = comparisons(run)
+    expect(seal).toMatchObject({ op: 'seal', size: 256 })
+    expect(seal!.baseline?.id).toBe('baseline-seal-counter')
+    expect(seal!.vsBaseline).toBeCloseTo(1.5)
+    expect(seal!.vsFloor).toBeCloseTo(0.6)
+    expect(open!.vsBaseline).toBeCloseTo(0.9)
+    expect(open!.vsFloor).toBeCloseTo(0.36)
+  })
+
+  it('puts the summary first, names the fastest baseline, and marks a quick run', () => {
+    const report: Report = {
+      date: '2026-01-01T00:00:00.000Z',
+      cpu: 'test',
+      plan: { rounds: 3, roundMs: 50, warmupMs: 50 },
+      quick: true,
+      totalMs: 1000,
+      runs: [run, { ok: false, runtime: 'Bun', error: 'no Bun binary' }],
+    }
+    const markdown = renderReport(report)
+    const summary = markdown.indexOf('## Summary')
+    expect(summary).toBeGreaterThan(0)
+    expect(summary).toBeLessThan(markdown.indexOf('## Node'))
+    expect(summary).toBeLessThan(markdown.indexOf('## Method'))
+    expect(markdown).toContain('**Quick run**')
+    expect(markdown).toContain(
+      '| 256 B | seal, compact | Node | 120 | baseline-seal-counter (90) |',
+    )
+    expect(headlineLines(report)).toEqual([
+      'compact seal / fastest baseline seal at 256 B: Node 1.50× (baseline-seal-counter), Bun n/a',
+      'compact seal / raw AES-GCM encrypt at 256 B: Node 0.60×, Bun n/a',
+      'compact open / fastest baseline open at 256 B: Node 0.90× (baseline-open), Bun n/a',
+      'compact open / raw AES-GCM decrypt at 256 B: Node 0.36×, Bun n/a',
+      'overhead at 256 B: compact 40 B, full n/a',
+    ])
+  })
+})
