@@ -45,6 +45,7 @@ export function parseStrictJson(text: string): unknown {
         if (seen.has(name)) fail(`duplicate key ${shown(name)}`, line, character)
         seen.add(name)
       },
+      // Comments reach onError as InvalidCommentToken (disallowComments); this is the backstop.
       onComment: (_offset, _length, line, character) => fail('comment', line, character),
       onError: (code: ParseErrorCode, _offset, _length, line, character) =>
         fail(printParseErrorCode(code), line, character),

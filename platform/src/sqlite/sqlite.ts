@@ -57,6 +57,8 @@ export interface OpenSqliteOptions {
 }
 
 interface NativeStatement {
+  /** better-sqlite3: false for a statement that returns no rows (then `get` throws). */
+  readonly reader?: boolean
   run(...params: unknown[]): { changes: number; lastInsertRowid: number | bigint }
   get(...params: unknown[]): unknown
   all(...params: unknown[]): unknown[]
@@ -142,8 +144,12 @@ class Database implements SqliteDatabase {
   }
 
   pragma(text: string): SqliteValue | undefined {
-    const row = this.#native.prepare(`PRAGMA ${text}`).get() as
-      Record<string, SqliteValue> | null | undefined
+    const stmt = this.#native.prepare(`PRAGMA ${text}`)
+    if (stmt.reader === false) {
+      stmt.run()
+      return undefined
+    }
+    const row = stmt.get() as Record<string, SqliteValue> | null | undefined
     if (row === null || row === undefined) return undefined
     return Object.values(row)[0]
   }
