@@ -21,6 +21,8 @@
  * ```
  */
 
+import { CodedError, shown } from '../../platform/src/index.ts'
+
 /** Every code a {@link KmsLocalError} can carry; a `switch` over it can be exhaustive. */
 export type KmsLocalErrorCode =
   | 'ERR_KMS_LOCAL_STATE_INVALID'
@@ -30,44 +32,41 @@ export type KmsLocalErrorCode =
   | 'ERR_KMS_LOCAL_API'
 
 /**
- * Base class of every kms-local error.
+ * Base class of every kms-local error: a platform {@link CodedError} whose `code` (on the
+ * instance) is one of {@link KmsLocalErrorCode}.
  *
  * @example
  * ```ts
  * if (err instanceof KmsLocalError) console.error(err.code, err.message)
  * ```
  */
-export class KmsLocalError extends Error {
-  /** A stable code; see {@link KmsLocalErrorCode}. */
-  static code: KmsLocalErrorCode = 'ERR_KMS_LOCAL_API'
-  readonly code: KmsLocalErrorCode
-
-  constructor(code: KmsLocalErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options)
-    this.code = code
-    this.name = this.constructor.name
-  }
-}
+export class KmsLocalError<C extends KmsLocalErrorCode = KmsLocalErrorCode> extends CodedError<C> {}
 
 /**
  * The state file cannot be used: unreadable or unwritable (`ERR_KMS_LOCAL_STATE_IO`), or not a
- * kms-local state document (`ERR_KMS_LOCAL_STATE_INVALID`). The message names the file and never
- * shows its content (it holds private keys).
+ * kms-local state document (`ERR_KMS_LOCAL_STATE_INVALID`). The message is `<file>: <detail>`,
+ * the file name quoted; it never shows the file's content (it holds private keys).
  *
  * @example
  * ```ts
  * throw new KmsStateError('ERR_KMS_LOCAL_STATE_INVALID', '/tmp/kms.json', 'unsupported version 9')
+ * // message: "/tmp/kms.json": unsupported version 9
  * ```
  */
-export class KmsStateError extends KmsLocalError {
-  static override code: KmsLocalErrorCode = 'ERR_KMS_LOCAL_STATE_INVALID'
+export class KmsStateError extends KmsLocalError<
+  'ERR_KMS_LOCAL_STATE_INVALID' | 'ERR_KMS_LOCAL_STATE_IO'
+> {
+  /** The state file. */
+  readonly file: string
+
   constructor(
     code: 'ERR_KMS_LOCAL_STATE_INVALID' | 'ERR_KMS_LOCAL_STATE_IO',
     file: string,
     detail: string,
     options?: { cause?: unknown },
   ) {
-    super(code, `kms-local state file ${file}: ${detail}`, options)
+    super(code, `${shown(file, 200)}: ${detail}`, options)
+    this.file = file
   }
 }
 
@@ -118,8 +117,8 @@ export type KmsErrorType = (typeof MODEL_ERROR_TYPES)[number] | (typeof COMMON_E
  * throw new KmsApiError('NotFoundException', `Key '${arn}' does not exist`)
  * ```
  */
-export class KmsApiError extends KmsLocalError {
-  static override code: KmsLocalErrorCode = 'ERR_KMS_LOCAL_API'
+export class KmsApiError extends KmsLocalError<'ERR_KMS_LOCAL_API'> {
+  static readonly code = 'ERR_KMS_LOCAL_API' as const
   /** The AWS error shape name, sent as `__type`. */
   readonly type: KmsErrorType
   /** The HTTP status of the answer. */

@@ -17,6 +17,7 @@
  * decodeInput(members, { KeyId: 'alias/x' }) // { KeyId: 'alias/x' }
  * ```
  */
+import { plain, SHOWN_MAX_CHARS } from '../../platform/src/index.ts'
 import { KmsApiError } from './errors.ts'
 
 interface Common {
@@ -115,23 +116,6 @@ export type InputOf<M extends Members> = {
 
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/
 
-/**
- * Shows a user-supplied string in a message: at most 64 characters, control characters escaped,
- * so a request cannot forge lines in a log.
- *
- * @example
- * ```ts
- * sanitize('a\nb') // 'a\\u000ab'
- * ```
- */
-export function sanitize(value: string): string {
-  const short = value.length > 64 ? `${value.slice(0, 64)}...` : value
-  return short.replace(
-    /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g,
-    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
-  )
-}
-
 /** `KeyId` → `keyId`, as AWS names members in validation messages. */
 function wireName(member: string): string {
   return member.charAt(0).toLowerCase() + member.slice(1)
@@ -143,7 +127,8 @@ function serializationError(path: string, expected: string): KmsApiError {
 
 function showValue(spec: FieldSpec, value: unknown): string {
   if (value === undefined) return 'null'
-  if (spec.type === 'string' || spec.type === 'integer') return `'${sanitize(String(value))}'`
+  if (spec.type === 'string' || spec.type === 'integer')
+    return `'${plain(String(value), SHOWN_MAX_CHARS)}'`
   return '' // blobs, lists, maps and structures are never quoted
 }
 
@@ -227,7 +212,8 @@ function decodeValue(spec: FieldSpec, raw: unknown, path: string, violations: st
       }
       const out: Record<string, string> = Object.create(null) as Record<string, string>
       for (const [k, v] of Object.entries(raw)) {
-        if (typeof v !== 'string') throw serializationError(`${path}.${sanitize(k)}`, 'a string')
+        if (typeof v !== 'string')
+          throw serializationError(`${path}.${plain(k, SHOWN_MAX_CHARS)}`, 'a string')
         out[k] = v
       }
       return out

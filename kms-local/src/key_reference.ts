@@ -11,8 +11,8 @@
  * parseKeyReference('alias/telemetry', here) // { kind: 'alias', aliasName: 'alias/telemetry' }
  * ```
  */
+import { plain, SHOWN_MAX_CHARS } from '../../platform/src/index.ts'
 import { KmsApiError } from './errors.ts'
-import { sanitize } from './input_schema.ts'
 
 /** The region and account the endpoint plays. */
 export interface Locality {
@@ -80,16 +80,17 @@ export function parseKeyReference(text: string, here: Locality): KeyReference {
   }
   if (text.startsWith('arn:')) {
     const m = ARN.exec(text)
-    if (!m) throw new KmsApiError('NotFoundException', `Invalid arn ${sanitize(text)}`)
+    if (!m)
+      throw new KmsApiError('NotFoundException', `Invalid arn ${plain(text, SHOWN_MAX_CHARS)}`)
     const [, partition, region, account, kind, rest] = m as unknown as [string, ...string[]]
     const foreign = partition !== 'aws' || region !== here.region || account !== here.accountId
     if (kind === 'key') {
       if (!KEY_ID_PATTERN.test(rest!)) {
-        throw new KmsApiError('NotFoundException', `Invalid arn ${sanitize(text)}`)
+        throw new KmsApiError('NotFoundException', `Invalid arn ${plain(text, SHOWN_MAX_CHARS)}`)
       }
       return { kind: 'key', keyId: rest!, foreign, text }
     }
     return { kind: 'alias', aliasName: `alias/${rest!}`, foreign, text }
   }
-  throw new KmsApiError('NotFoundException', `Invalid keyId ${sanitize(text)}`)
+  throw new KmsApiError('NotFoundException', `Invalid keyId ${plain(text, SHOWN_MAX_CHARS)}`)
 }

@@ -10,6 +10,7 @@
  * store.resolve('alias/telemetry').keyId
  * ```
  */
+import { plain, SHOWN_MAX_CHARS } from '../../platform/src/index.ts'
 import { KmsApiError } from './errors.ts'
 import type { KeyMaterial } from './key_material.ts'
 import { aliasArn, keyArn, parseKeyReference, type Locality } from './key_reference.ts'
@@ -129,17 +130,19 @@ export class KeyStore {
   resolve(text: string, options: { allowAlias?: boolean } = {}): StoredKey {
     const ref = parseKeyReference(text, this.here)
     if (ref.kind === 'alias') {
+      // The alias name and a foreign ARN are the caller's text: shown escaped and cut.
+      const name = plain(ref.aliasName, SHOWN_MAX_CHARS)
       if (options.allowAlias === false) {
-        throw new KmsApiError('NotFoundException', `Invalid keyId ${ref.aliasName}`)
+        throw new KmsApiError('NotFoundException', `Invalid keyId ${name}`)
       }
       const alias = ref.foreign ? undefined : this.#aliases.get(ref.aliasName)
       if (!alias) {
-        const arn = ref.foreign ? ref.text : aliasArn(this.here, ref.aliasName)
+        const arn = ref.foreign ? plain(ref.text, SHOWN_MAX_CHARS) : aliasArn(this.here, name)
         throw new KmsApiError('NotFoundException', `Alias ${arn} is not found.`)
       }
       return this.#existing(alias.targetKeyId, keyArn(this.here, alias.targetKeyId))
     }
-    const arn = ref.foreign ? ref.text : keyArn(this.here, ref.keyId)
+    const arn = ref.foreign ? plain(ref.text, SHOWN_MAX_CHARS) : keyArn(this.here, ref.keyId)
     return this.#existing(ref.foreign ? '' : ref.keyId, arn)
   }
 

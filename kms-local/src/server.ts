@@ -20,7 +20,8 @@ import { lookup } from './_table.ts'
 import { AuditLog, redactRequest, redactResponse, type AuditEvent } from './audit_log.ts'
 import { CLOSE_GRACE_MS, MAX_REQUEST_BYTES } from './defaults.ts'
 import { KmsApiError, KmsLocalError } from './errors.ts'
-import { decodeInput, sanitize } from './input_schema.ts'
+import { plain, SHOWN_MAX_CHARS } from '../../platform/src/index.ts'
+import { decodeInput } from './input_schema.ts'
 import { isAwsJson, operationOfTarget, sendError, sendJson } from './json_protocol.ts'
 import { KeyStore, type StoredKey } from './key_store.ts'
 import { KMS_OPERATION_NAMES } from './model_enums.ts'
@@ -111,7 +112,10 @@ export async function startKmsLocal(options?: KmsLocalOptions): Promise<KmsLocal
       operation = lookup(OPERATIONS, name)
       if (!operation) {
         if (!OPERATION_NAMES.has(name)) {
-          throw new KmsApiError('UnknownOperationException', `Unknown operation ${sanitize(name)}`)
+          throw new KmsApiError(
+            'UnknownOperationException',
+            `Unknown operation ${plain(name, SHOWN_MAX_CHARS)}`,
+          )
         }
         counts.set(name, (counts.get(name) ?? 0) + 1)
         throw new KmsApiError(
@@ -193,7 +197,7 @@ export async function startKmsLocal(options?: KmsLocalOptions): Promise<KmsLocal
       eventName: e.eventName,
       awsRegion: here.region,
       sourceIPAddress: e.req.socket.remoteAddress ?? null,
-      userAgent: typeof userAgent === 'string' ? sanitize(userAgent) : null,
+      userAgent: typeof userAgent === 'string' ? plain(userAgent) : null,
       requestParameters: e.operation && e.input ? redactRequest(e.operation.input, e.input) : null,
       responseElements: e.output ? redactResponse(e.output) : null,
       requestID: e.requestId,

@@ -65,7 +65,7 @@ describe('sealwire-kms-local CLI (main)', () => {
     const c = capture()
     expect(await main(['--port', '0', '--state', state], c.io())).toBe(1)
     expect(c.err.join('')).toMatch(
-      /^sealwire-kms-local: kms-local state file .*bad\.json: document is not an object\n$/,
+      /^sealwire-kms-local: ".*bad\.json": document is not an object\n$/,
     )
   })
 

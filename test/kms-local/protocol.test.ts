@@ -130,7 +130,35 @@ describe('AWS JSON 1.1 framing', () => {
 
   it('does not quote control characters of a request back', async () => {
     const res = await raw(server, 'TrentService.DescribeKey', JSON.stringify({ KeyId: 'a\nb' }))
-    expect(res.json.message).toBe('Invalid keyId a\\u000ab')
+    expect(res.json.message).toBe('Invalid keyId a\\nb')
+  })
+
+  it('escapes and cuts the alias name of "Alias … is not found." like every other message', async () => {
+    const here = 'arn:aws:kms:us-east-1:111122223333'
+    const bell = await raw(
+      server,
+      'TrentService.DescribeKey',
+      JSON.stringify({ KeyId: 'alias/x\u0007\r\ny' }),
+    )
+    expect(bell.json).toEqual({
+      __type: 'NotFoundException',
+      message: `Alias ${here}:alias/x\\u0007\\r\\ny is not found.`,
+    })
+    const foreign = await raw(
+      server,
+      'TrentService.DescribeKey',
+      JSON.stringify({ KeyId: 'arn:aws:kms:eu-west-1:111122223333:alias/a\u001b[2Jb' }),
+    )
+    expect(foreign.json.message).toBe(
+      'Alias arn:aws:kms:eu-west-1:111122223333:alias/a\\u001b[2Jb is not found.',
+    )
+    const long = await raw(
+      server,
+      'TrentService.DescribeKey',
+      JSON.stringify({ KeyId: `alias/${'n'.repeat(200)}` }),
+    )
+    expect(long.json.message).toBe(`Alias ${here}:alias/${'n'.repeat(74)}… is not found.`)
+    for (const res of [bell, foreign, long]) expect(res.json.message).not.toMatch(/[\u0000-\u001f]/)
   })
 })
 

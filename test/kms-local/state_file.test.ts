@@ -145,14 +145,12 @@ describe('state file', () => {
     const err = await caught(startKmsLocal({ port: 0, stateFile: garbage }))
     expect(err).toBeInstanceOf(KmsStateError)
     expect(err).toMatchObject({ code: 'ERR_KMS_LOCAL_STATE_INVALID' })
-    expect(err.message).toBe(
-      `kms-local state file ${garbage}: format is not "sealwire-kms-local-state"`,
-    )
+    expect(err.message).toBe(`${JSON.stringify(garbage)}: format is not "sealwire-kms-local-state"`)
 
     const notJson = join(tmp.dir, 'not-json.json')
     writeFileSync(notJson, 'private key here')
     const err2 = await caught(startKmsLocal({ port: 0, stateFile: notJson }))
-    expect(err2.message).toBe(`kms-local state file ${notJson}: not JSON`)
+    expect(err2.message).toBe(`${JSON.stringify(notJson)}: not JSON`)
 
     const stateFile = join(tmp.dir, 'region.json')
     const s = await start({ port: 0, stateFile })
