@@ -91,14 +91,16 @@ export const sealwireOpen: Candidate = {
     const pool = [first.message.bytes]
     while (pool.length < poolSize) pool.push(sealer.seal(payload, nextSeq).message.bytes)
     for (const bytes of [pool[0]!, pool[poolSize - 1]!]) {
-      assertSameBytes(opener.openCompact(bytes, DEVICE_ID).plaintext, payload, 'sealwire open')
+      const opened = await opener.openCompact(bytes, DEVICE_ID)
+      assertSameBytes(opened.plaintext, payload, 'sealwire open')
     }
     let i = 0
-    const run = () => {
+    // openCompact is asynchronous (the epoch-key store is), so this is an awaited step.
+    const run = async () => {
       const bytes = pool[i]!
       i = (i + 1) % poolSize
-      return opener.openCompact(bytes, DEVICE_ID).plaintext.length
+      return (await opener.openCompact(bytes, DEVICE_ID)).plaintext.length
     }
-    return { step: { kind: 'sync', run }, overheadBytes: pool[0]!.length - payload.length }
+    return { step: { kind: 'async', run }, overheadBytes: pool[0]!.length - payload.length }
   },
 }

@@ -65,7 +65,7 @@ export const defaultDecodeLimits: DecodeLimits = Object.freeze({
  *
  * @example
  * ```ts
- * new MemoryEpochKeyCache().maxEntries // defaultKeyCacheEntries, i.e. 10_000
+ * new MemoryEpochKeyCache().maxEntries // defaultKeyStoreEntries, i.e. 10_000
  * ```
  */
-export const defaultKeyCacheEntries = 10_000
+export const defaultKeyStoreEntries = 10_000

@@ -9,7 +9,7 @@
  * const { announcement, message } = sealer.seal(data, () => ++seq)
  * const opener = new Opener({ unwrap: createLocalUnwrap(privateKey) })
  * await opener.openAnnouncement(announcement!.bytes, deviceId)
- * opener.openCompact(message.bytes, deviceId).plaintext // = data
+ * ;(await opener.openCompact(message.bytes, deviceId)).plaintext // = data
  * ```
  */
 export { Sealer } from './sealer.ts'
@@ -24,8 +24,8 @@ export type {
 } from './sealer.ts'
 export { Opener } from './opener.ts'
 export type { Opened, OpenedAnnouncement, OpenerOptions } from './opener.ts'
-export { MemoryEpochKeyCache } from './key_cache.ts'
-export type { EpochKeyCache } from './key_cache.ts'
+export { MemoryEpochKeyStore } from './epoch_key_store.ts'
+export type { EpochKeyStore } from './epoch_key_store.ts'
 export { parseEnvelope } from './envelope_codec.ts'
 export { decodeCoseMessage, encodeEncStructure } from './cose/structure.ts'
 export type { CoseDecodeOptions, CoseMessage, CoseRecipient } from './cose/structure.ts'
@@ -59,7 +59,7 @@ export { encodeCbor } from './cbor/encoder.ts'
 export {
   defaultDecodeLimits,
   defaultEpochLimits,
-  defaultKeyCacheEntries,
+  defaultKeyStoreEntries,
   MAX_MESSAGES_PER_KEY,
 } from './defaults.ts'
 export type { EpochLimits } from './defaults.ts'
@@ -82,9 +82,16 @@ export {
   DecryptionFailedError,
   EpochUnknownError,
   UnwrapUnavailableError,
+  KeyStoreUnavailableError,
+  NodeCryptoUnavailableError,
   KeyRejectedError,
   SealRefusedError,
   DECRYPTION_FAILED_MESSAGE,
 } from './errors.ts'
-export type { AnyEnvelopeError, EnvelopeErrorCode } from './errors.ts'
+export type {
+  AnyEnvelopeError,
+  EnvelopeErrorCode,
+  KeyRejectedCode,
+  SealRefusedCode,
+} from './errors.ts'
 export { toHex, fromHex } from './_bytes.ts'

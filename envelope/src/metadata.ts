@@ -10,9 +10,10 @@
  * decodeMetadata(encodeMetadata({ deviceId: 'd1', firstSeq: 7, bootCount: 2, agentVersion: '0.1.0' }))
  * ```
  */
+import type { CborValue } from './cbor/decode.ts'
 import { decodeCbor } from './cbor/decode.ts'
 import { encodeCbor } from './cbor/encoder.ts'
-import { EnvelopeInvalidError } from './errors.ts'
+import { EnvelopeError, EnvelopeInvalidError } from './errors.ts'
 
 /** An epoch's metadata, sent in its key announcement. */
 export interface EpochMetadata {
@@ -38,6 +39,10 @@ const METADATA_LIMITS = Object.freeze({
  * ```
  */
 export function encodeMetadata(meta: EpochMetadata): Uint8Array {
+  if (typeof meta.deviceId !== 'string') throw new TypeError('deviceId: expected a string')
+  if (!Number.isSafeInteger(meta.firstSeq) || meta.firstSeq < 0) {
+    throw new RangeError('firstSeq: expected a non-negative integer')
+  }
   if (!Number.isSafeInteger(meta.bootCount) || meta.bootCount < 0) {
     throw new RangeError('bootCount: expected a non-negative integer')
   }
@@ -55,14 +60,24 @@ export function encodeMetadata(meta: EpochMetadata): Uint8Array {
 /**
  * Decodes and checks metadata.
  *
- * @throws {EnvelopeInvalidError} when it is not exactly the map above.
+ * @throws {EnvelopeInvalidError} `ERR_ENVELOPE_INVALID` when it is not exactly the map above
+ *   (including bytes that are not deterministic CBOR).
  * @example
  * ```ts
  * decodeMetadata(opened.plaintext).bootCount
  * ```
  */
 export function decodeMetadata(bytes: Uint8Array): EpochMetadata {
-  const map = decodeCbor(bytes, METADATA_LIMITS)
+  let map: CborValue
+  try {
+    map = decodeCbor(bytes, METADATA_LIMITS)
+  } catch (err) {
+    // A fixed message with no cause: the decoder's detail would describe decrypted bytes.
+    if (err instanceof EnvelopeError) {
+      throw new EnvelopeInvalidError('announcement metadata is not deterministic CBOR')
+    }
+    throw err
+  }
   if (!(map instanceof Map) || map.size !== 4) {
     throw new EnvelopeInvalidError('announcement metadata must be a map of 4 entries')
   }

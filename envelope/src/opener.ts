@@ -2,10 +2,10 @@
  * The opener: turns `sealwire/1` messages back into plaintext.
  *
  * A full message carries its wrapped CEK: the opener unwraps it through the caller's
- * {@link Unwrap} (KMS `Decrypt` in the cloud) once per epoch, then caches the epoch's state by
- * (device id, epoch id). A compact message opens from that cache with no unwrap, synchronously.
- * The device id is the `external_aad`: pass the one taken from the topic, and a message moved to
- * another device's topic fails.
+ * {@link Unwrap} (KMS `Decrypt` in the cloud) once per epoch, then puts the epoch's state in its
+ * {@link EpochKeyStore} by (device id, epoch id). A compact message opens from that store with no
+ * unwrap. The device id is the `external_aad`: pass the one taken from the topic, and a message
+ * moved to another device's topic fails.
  *
  * Every failure once a key is involved (bad tag, bad OAEP padding, wrong key, a CEK of the wrong
  * length) is the one {@link DecryptionFailedError}. When the unwrap rejects a ciphertext, the
@@ -14,7 +14,7 @@
  *
  * @example
  * ```ts
- * const opener = new Opener({ unwrap: kmsUnwrap })
+ * const opener = new Opener({ unwrap: kmsUnwrap, pinIds: [key.pinId] })
  * const { plaintext, seq, epochId } = await opener.open(bytes, deviceIdFromTopic)
  * ```
  */
@@ -33,19 +33,21 @@ import {
   EnvelopeError,
   EnvelopeInvalidError,
   EpochUnknownError,
+  KeyStoreUnavailableError,
   UnwrapUnavailableError,
 } from './errors.ts'
-import type { EpochKeyCache } from './key_cache.ts'
-import { MemoryEpochKeyCache } from './key_cache.ts'
+import type { EpochKeyStore } from './epoch_key_store.ts'
+import { MemoryEpochKeyStore } from './epoch_key_store.ts'
 import type { EpochMetadata } from './metadata.ts'
 import { decodeMetadata } from './metadata.ts'
-import type { ParsedCompact, ParsedFull } from './envelope_codec.ts'
+import type { ParsedCompact, ParsedEnvelope, ParsedFull } from './envelope_codec.ts'
 import { parseEnvelope } from './envelope_codec.ts'
 
 /** Options of {@link Opener}. */
 export interface OpenerOptions {
   readonly unwrap: Unwrap
-  readonly cache?: EpochKeyCache
+  /** Where epoch keys are kept; default a new {@link MemoryEpochKeyStore}. */
+  readonly store?: EpochKeyStore
   /** Per-call decode limits, merged over {@link defaultDecodeLimits}. */
   readonly limits?: Partial<DecodeLimits>
   readonly aead?: AeadBackend | AeadBackendName
@@ -65,7 +67,7 @@ export interface Opened {
   readonly epochId: Uint8Array
   readonly seq: number
   readonly plaintext: Uint8Array
-  /** True when a full message's epoch was not cached and its CEK was unwrapped for it. */
+  /** True when a full message's epoch was not in the store and its CEK was unwrapped for it. */
   readonly unwrapped: boolean
 }
 
@@ -83,11 +85,12 @@ function defaultRandom(n: number): Uint8Array {
  *
  * @example
  * ```ts
- * const opened = opener.openCompact(bytes, 'dev-1') // throws ERR_EPOCH_UNKNOWN when not cached
+ * await opener.openAnnouncement(announcementBytes, 'dev-1') // unwraps once, stores the epoch
+ * const opened = await opener.openCompact(bytes, 'dev-1') // ERR_EPOCH_UNKNOWN if not stored
  * ```
  */
 export class Opener {
-  readonly cache: EpochKeyCache
+  readonly store: EpochKeyStore
   readonly limits: DecodeLimits
   readonly #unwrap: Unwrap
   readonly #aead: AeadBackend
@@ -99,7 +102,7 @@ export class Opener {
   constructor(options: OpenerOptions) {
     if (typeof options.unwrap !== 'function') throw new TypeError('unwrap: expected a function')
     this.#unwrap = options.unwrap
-    this.cache = options.cache ?? new MemoryEpochKeyCache()
+    this.store = options.store ?? new MemoryEpochKeyStore()
     this.limits = Object.freeze({ ...defaultDecodeLimits, ...options.limits })
     this.#aead =
       typeof options.aead === 'object' ? options.aead : selectAead(options.aead ?? undefined)
@@ -115,8 +118,9 @@ export class Opener {
   /**
    * Opens a message of either form.
    *
-   * @throws {EnvelopeError} a structural code, `ERR_EPOCH_UNKNOWN` (compact, epoch not cached),
-   *   `ERR_UNWRAP_UNAVAILABLE` (transient unwrap failure) or `ERR_DECRYPTION_FAILED`.
+   * @throws {EnvelopeError} a structural code, `ERR_EPOCH_UNKNOWN` (compact, epoch not stored),
+   *   `ERR_UNWRAP_UNAVAILABLE` or `ERR_KEY_STORE_UNAVAILABLE` (transient: retry), or
+   *   `ERR_DECRYPTION_FAILED`.
    */
   async open(bytes: Uint8Array, deviceId: string): Promise<Opened> {
     checkDeviceId(deviceId)
@@ -126,22 +130,32 @@ export class Opener {
   }
 
   /**
-   * Opens a compact message from the cache, synchronously.
+   * Opens a compact message with its epoch's keys from the store (no unwrap).
    *
    * @throws {EnvelopeError} as {@link open}; a full message is `ERR_ENVELOPE_INVALID` here.
    */
-  openCompact(bytes: Uint8Array, deviceId: string): Opened {
-    checkDeviceId(deviceId)
-    const parsed = parseEnvelope(bytes, this.limits)
-    if (parsed.form !== 'compact') throw new EnvelopeInvalidError('expected a compact message')
+  openCompact(bytes: Uint8Array, deviceId: string): Promise<Opened> {
+    // Not `async`: one promise per call (the one #openCompact returns), and a synchronous throw
+    // still becomes a rejection.
+    let parsed: ParsedEnvelope
+    try {
+      checkDeviceId(deviceId)
+      parsed = parseEnvelope(bytes, this.limits)
+    } catch (err) {
+      return Promise.reject(err)
+    }
+    if (parsed.form !== 'compact') {
+      return Promise.reject(new EnvelopeInvalidError('expected a compact message'))
+    }
     return this.#openCompact(parsed, deviceId)
   }
 
   /**
    * Opens a key announcement: a full message whose payload is the epoch's metadata, which must
-   * name the same device and its own sequence number.
+   * name the device of the topic and the message's own sequence number.
    *
-   * @throws {EnvelopeError} as {@link open}, or `ERR_ENVELOPE_INVALID` for a bad payload.
+   * @throws {EnvelopeError} as {@link open}, or `ERR_ENVELOPE_INVALID` for a payload that is not
+   *   the metadata of this device and message.
    */
   async openAnnouncement(bytes: Uint8Array, deviceId: string): Promise<OpenedAnnouncement> {
     checkDeviceId(deviceId)
@@ -149,16 +163,28 @@ export class Opener {
     if (parsed.form !== 'full') throw new EnvelopeInvalidError('an announcement is a full message')
     const opened = await this.#openFull(parsed, deviceId)
     const metadata = decodeMetadata(opened.plaintext)
-    if (metadata.deviceId !== deviceId || metadata.firstSeq !== opened.seq) {
-      throw new EnvelopeInvalidError('announcement metadata does not match its message')
+    // The device id in the metadata is not echoed: it is the sender's text, not ours.
+    if (metadata.deviceId !== deviceId) {
+      throw new EnvelopeInvalidError('announcement metadata names another device than the topic')
+    }
+    if (metadata.firstSeq !== opened.seq) {
+      throw new EnvelopeInvalidError(
+        `announcement metadata's first sequence number ${metadata.firstSeq} is not the message's ${opened.seq}`,
+      )
     }
     return { ...opened, metadata }
   }
 
-  #openCompact(parsed: ParsedCompact, deviceId: string): Opened {
+  async #openCompact(parsed: ParsedCompact, deviceId: string): Promise<Opened> {
     const epochHex = toHex(parsed.epochId)
-    const keys = this.cache.get(deviceId, epochHex)
+    let keys: EpochKeys | undefined
+    try {
+      keys = await this.store.get(deviceId, epochHex)
+    } catch (err) {
+      throw new KeyStoreUnavailableError('get', err)
+    }
     if (!keys) throw new EpochUnknownError(epochHex)
+    // Nothing awaits between writing the shared nonce buffer and using it.
     writeNonce(this.#nonce, keys.baseIv, parsed.seq)
     const plaintext = this.#aead.open(
       keys.aeadKey,
@@ -175,19 +201,30 @@ export class Opener {
     }
     const epochId = epochIdOf(parsed.wrapped)
     const epochHex = toHex(epochId)
-    const cached = this.cache.get(deviceId, epochHex)
+    let stored: EpochKeys | undefined
+    try {
+      stored = await this.store.get(deviceId, epochHex)
+    } catch (err) {
+      throw new KeyStoreUnavailableError('get', err)
+    }
     let keys: EpochKeys
     let unwrapped = false
-    if (cached && equalBytes(cached.wrapped, parsed.wrapped)) {
-      keys = cached
+    if (stored && equalBytes(stored.wrapped, parsed.wrapped)) {
+      keys = stored
     } else {
       keys = await this.#unwrapKeys(parsed, deviceId)
       unwrapped = true
     }
     writeNonce(this.#nonce, keys.baseIv, parsed.seq)
     const plaintext = this.#aead.open(keys.aeadKey, this.#nonce, keys.aadEncrypt, parsed.ciphertext)
-    // Cache only once a message has authenticated under the key.
-    if (unwrapped) this.cache.set(deviceId, epochHex, keys)
+    // Store only once a message has authenticated under the key.
+    if (unwrapped) {
+      try {
+        await this.store.put(deviceId, epochHex, keys)
+      } catch (err) {
+        throw new KeyStoreUnavailableError('put', err)
+      }
+    }
     return { form: 'full', epochId, seq: parsed.seq, plaintext, unwrapped }
   }
 

@@ -47,7 +47,11 @@ export interface SealerOptions {
   readonly deviceId: string
   /** The source of CEKs. Tests may inject fixed bytes; devices use their hardware RNG. */
   readonly random: RandomSource
-  /** Milliseconds on a monotonic clock; default `performance.now()`. */
+  /**
+   * The clock: milliseconds since 1970, default `Date.now`. Read when an epoch starts and at each
+   * seal, for `limits.maxAgeMs`. A clock that steps back (a device without an RTC syncing its
+   * time) closes the epoch, since its age is then unknown; rotating early is always safe.
+   */
   readonly now?: () => number
   readonly limits?: Partial<EpochLimits>
   readonly aead?: AeadBackend | AeadBackendName
@@ -129,7 +133,10 @@ export class Sealer {
     this.limits = mergeLimits(options.limits)
     this.#wrapper = options.wrapper
     this.#random = options.random
-    this.#now = options.now ?? (() => performance.now())
+    if (options.now !== undefined && typeof options.now !== 'function') {
+      throw new TypeError('now: expected a function')
+    }
+    this.#now = options.now ?? (() => Date.now())
     this.#aead =
       typeof options.aead === 'object' ? options.aead : selectAead(options.aead ?? undefined)
     this.#bootCount = options.bootCount ?? 0
@@ -160,8 +167,8 @@ export class Sealer {
    * Seals one message, starting a new epoch first when the current one is full, too old or absent.
    * Synchronous; needs a synchronous key wrapper (node:crypto) when an epoch starts.
    *
-   * @throws {SealRefusedError} `ERR_SEQUENCE_NOT_INCREASING`, `ERR_ENTROPY_SOURCE`,
-   *   `ERR_SYNC_WRAP_UNAVAILABLE`.
+   * @throws {SealRefusedError} `ERR_SEQUENCE_NOT_INCREASING`, `ERR_KEY_USAGE_LIMIT`,
+   *   `ERR_ENTROPY_SOURCE`, `ERR_SYNC_WRAP_UNAVAILABLE`, `ERR_SEALER_CLOSED`.
    */
   seal(plaintext: Uint8Array, nextSeq: NextSequence, form: Form = 'compact'): SealOutput {
     this.#checkOpen(plaintext, nextSeq)
@@ -189,7 +196,15 @@ export class Sealer {
     let announcement: Sealed | undefined
     if (this.#needsNewEpoch(plaintext.length)) {
       const cek = this.#freshCek()
-      const wrapped = await this.#wrapper.wrap(cek)
+      let wrapped: Uint8Array
+      try {
+        wrapped = await this.#wrapper.wrap(cek)
+        // close() may have run while the wrap was pending.
+        this.#checkOpen(plaintext, nextSeq)
+      } catch (err) {
+        clean(cek)
+        throw err
+      }
       announcement = this.#startEpoch(nextSeq, () => wrapped, cek)
     }
     return { announcement, message: this.#sealFirstOrNext(plaintext, nextSeq, form, announcement) }
@@ -207,7 +222,7 @@ export class Sealer {
   }
 
   #checkOpen(plaintext: Uint8Array, nextSeq: NextSequence): void {
-    if (this.#closed) throw new Error('Sealer: closed')
+    if (this.#closed) throw new SealRefusedError('ERR_SEALER_CLOSED', 'the sealer is closed')
     abytes(plaintext, 'plaintext')
     if (typeof nextSeq !== 'function') throw new TypeError('nextSeq: expected a function')
   }
@@ -216,7 +231,8 @@ export class Sealer {
     const c = this.#current
     if (!c) return true
     if (c.messages >= this.limits.maxMessages) return true
-    if (this.#now() - c.startedAt >= this.limits.maxAgeMs) return true
+    const age = this.#now() - c.startedAt
+    if (!(age >= 0 && age < this.limits.maxAgeMs)) return true
     return c.bytes > 0 && c.bytes + plaintextBytes > this.limits.maxBytes
   }
 

@@ -44,6 +44,15 @@ describe('parseEnvelope: the sealwire/1 profile', () => {
   // Each row edits the valid compact message `d0 83 43 a10103 a2 04 48 <id> 06 42 012d 54 <ct>`.
   const id = compact.slice(18, 34)
   const tail = compact.slice(34)
+  /**
+   * The compact message with `from`, found in its constant 18-byte head, replaced by `to`. Throws
+   * (failing the collection) if the edit would not change the message.
+   */
+  function mutate(from: string, to: string): string {
+    const at = compact.indexOf(from)
+    if (at < 0 || at + from.length > 36 || from === to) throw new Error(`no-op mutation ${from}`)
+    return compact.slice(0, at) + to + compact.slice(at + from.length)
+  }
   it.each([
     [
       'untagged',
@@ -70,14 +79,20 @@ describe('parseEnvelope: the sealwire/1 profile', () => {
       'sealwire/1: protected header must be exactly {1: 3}',
     ],
     [
-      'an extra protected label',
-      'd08345a2010303f6a20448'.replace('03f6', '0300') + id + tail,
+      'an extra protected label ({1: 3, 3: 0})',
+      mutate('43a10103', '45a201030300'),
       'ERR_ENVELOPE_INVALID',
       'sealwire/1: protected header must be exactly {1: 3}',
     ],
     [
-      'a crit header',
-      'd08343a10103a302800448'.replace('0280', '0280') + id + tail,
+      'a crit header (label 2) in the unprotected header',
+      mutate('a20448', 'a302800448'),
+      'ERR_ENVELOPE_INVALID',
+      'sealwire/1: content: critical headers (label 2) are not supported',
+    ],
+    [
+      'a crit header (label 2) in the protected header',
+      mutate('43a10103', '45a201030280'),
       'ERR_ENVELOPE_INVALID',
       'sealwire/1: content: critical headers (label 2) are not supported',
     ],
@@ -112,7 +127,16 @@ describe('parseEnvelope: the sealwire/1 profile', () => {
       'sealwire/1: the compact unprotected header must hold exactly the labels 4, 6',
     ],
   ])('refuses %s', (_, bytes, code, message) => {
+    expect(bytes.replace(/ /g, '')).not.toBe(compact)
     expect(rejection(bytes.replace(/ /g, ''))).toEqual({ code, message })
+  })
+
+  it('the header mutations above are real edits of the valid message', () => {
+    expect(mutate('a20448', 'a302800448')).toBe(
+      compact.slice(0, 12) + 'a302800448' + compact.slice(18),
+    )
+    expect(() => mutate('a20448', 'a20448')).toThrow('no-op mutation a20448')
+    expect(() => mutate('0280', '0280')).toThrow('no-op mutation 0280')
   })
 
   it('refuses a full message whose recipient uses RSA-OAEP with SHA-1 (alg -40): no downgrade', () => {

@@ -62,7 +62,7 @@ describe('golden bytes (injected CEK and OAEP seed)', () => {
       bootCount: 3,
       agentVersion: '0.1.0',
     })
-    const c = opener.openCompact(hex(GOLDEN.compact), goldenDeviceId)
+    const c = await opener.openCompact(hex(GOLDEN.compact), goldenDeviceId)
     expect(Buffer.from(c.plaintext).toString()).toBe('{"t":21.5,"rh":40}')
     const f = await opener.open(hex(GOLDEN.full), goldenDeviceId)
     expect([f.seq, Buffer.from(f.plaintext).toString()]).toEqual([44, '{"t":21.5,"rh":40}'])

@@ -5,13 +5,15 @@ import {
   createKeyWrapper,
   createLocalUnwrap,
   DecryptionFailedError,
+  encodeMetadata,
   EnvelopeError,
-  MemoryEpochKeyCache,
+  KeyStoreUnavailableError,
+  MemoryEpochKeyStore,
   Opener,
   Sealer,
   toHex,
 } from '../../envelope/src/index.ts'
-import type { Unwrap } from '../../envelope/src/index.ts'
+import type { EpochKeys, EpochKeyStore, Unwrap } from '../../envelope/src/index.ts'
 import { fixedPrivateKey, fixedRecipient } from './_fixture.ts'
 
 const random = (n: number) => Uint8Array.from(randomBytes(n))
@@ -45,19 +47,21 @@ const OPAQUE = { code: 'ERR_DECRYPTION_FAILED', message: 'decryption failed' }
 describe('Opener', () => {
   it('unwraps once per epoch: the announcement costs one unwrap, compact messages none', async () => {
     const { sealer, next } = setup()
-    const opener = new Opener({ unwrap })
+    const store = new MemoryEpochKeyStore()
+    const opener = new Opener({ unwrap, store })
+    expect(opener.store).toBe(store)
     const first = sealer.seal(enc('m0'), next)
     const ann = await opener.openAnnouncement(first.announcement!.bytes, 'gw-1')
     expect(ann).toMatchObject({ form: 'full', seq: 1, unwrapped: true })
     expect(ann.metadata).toMatchObject({ deviceId: 'gw-1', firstSeq: 1 })
-    const texts = [dec(opener.openCompact(first.message.bytes, 'gw-1').plaintext)]
+    const texts = [dec((await opener.openCompact(first.message.bytes, 'gw-1')).plaintext)]
     for (let i = 1; i < 50; i++)
       texts.push(
         dec((await opener.open(sealer.seal(enc(`m${i}`), next).message.bytes, 'gw-1')).plaintext),
       )
     expect(texts).toEqual(Array.from({ length: 50 }, (_, i) => `m${i}`))
     expect(opener.unwraps).toBe(1)
-    expect(opener.cache.size).toBe(1)
+    expect(store.size).toBe(1)
   })
 
   it('a full data message of a cached epoch costs no unwrap', async () => {
@@ -78,27 +82,77 @@ describe('Opener', () => {
       message: `sealwire/1: no key for epoch ${toHex(out.message.epochId)}`,
     })
     await opener.openAnnouncement(out.announcement!.bytes, 'gw-1')
-    expect(dec(opener.openCompact(out.message.bytes, 'gw-1').plaintext)).toBe('x')
+    expect(dec((await opener.openCompact(out.message.bytes, 'gw-1')).plaintext)).toBe('x')
   })
 
   it('a message moved to another device topic fails with the opaque error (external_aad)', async () => {
     const { sealer, next } = setup('gw-1')
     const out = sealer.seal(enc('x'), next)
-    const opener = new Opener({ unwrap })
+    const store = new MemoryEpochKeyStore()
+    const opener = new Opener({ unwrap, store })
     expect(await failure(opener.open(out.announcement!.bytes, 'gw-2'))).toEqual(OPAQUE)
-    // and the key is not cached under gw-2 for having been tried
-    expect(opener.cache.size).toBe(0)
+    // and the key is not stored under gw-2 for having been tried
+    expect(store.size).toBe(0)
   })
 
-  it('a key announcement for another device id in its metadata is refused', async () => {
-    // gw-2 seals, but we pretend it was on gw-2's topic with metadata naming gw-2: fine;
-    // an announcement whose metadata names another device than the topic cannot exist without
-    // the AAD failing first, so check the payload rule on a data message instead.
+  it('a key announcement whose metadata names another device than the topic is refused', async () => {
+    // A full message sealed for gw-1's topic (AAD gw-1) whose payload is metadata naming gw-2,
+    // with the message's own sequence number: only the device id is wrong.
+    const { sealer, next } = setup('gw-1')
+    sealer.seal(enc('warm'), next) // seq 1 (announcement), 2
+    const forged = encodeMetadata({
+      deviceId: 'gw-2',
+      firstSeq: 3,
+      bootCount: 0,
+      agentVersion: '1',
+    })
+    const message = sealer.seal(forged, next, 'full').message
+    expect(message.seq).toBe(3)
+    const store = new MemoryEpochKeyStore()
+    const opener = new Opener({ unwrap, store })
+    expect(await failure(opener.openAnnouncement(message.bytes, 'gw-1'))).toEqual({
+      code: 'ERR_ENVELOPE_INVALID',
+      message: 'sealwire/1: announcement metadata names another device than the topic',
+    })
+    // The message itself authenticated, so its epoch is known; it just is not an announcement.
+    expect(dec((await opener.open(message.bytes, 'gw-1')).plaintext)).toBe(dec(forged))
+  })
+
+  it("a key announcement whose metadata's first sequence number is not its own is refused", async () => {
+    const { sealer, next } = setup('gw-1')
+    sealer.seal(enc('warm'), next) // seq 1, 2
+    const meta = encodeMetadata({ deviceId: 'gw-1', firstSeq: 1, bootCount: 0, agentVersion: '1' })
+    const message = sealer.seal(meta, next, 'full').message // seq 3
+    const opener = new Opener({ unwrap })
+    expect(await failure(opener.openAnnouncement(message.bytes, 'gw-1'))).toEqual({
+      code: 'ERR_ENVELOPE_INVALID',
+      message: "sealwire/1: announcement metadata's first sequence number 1 is not the message's 3",
+    })
+  })
+
+  it('a full data message (a payload that is not metadata) given as an announcement is refused', async () => {
     const { sealer, next } = setup('gw-1')
     const first = sealer.seal(enc('x'), next, 'full')
     const opener = new Opener({ unwrap })
-    expect(await failure(opener.openAnnouncement(first.message.bytes, 'gw-1'))).toMatchObject({
-      code: 'ERR_ENVELOPE_MALFORMED',
+    expect(await failure(opener.openAnnouncement(first.message.bytes, 'gw-1'))).toEqual({
+      code: 'ERR_ENVELOPE_INVALID',
+      message: 'sealwire/1: announcement metadata is not deterministic CBOR',
+    })
+    const err = await opener.openAnnouncement(first.message.bytes, 'gw-1').catch((e: Error) => e)
+    expect((err as Error).cause).toBeUndefined()
+  })
+
+  it('a compact message given as an announcement, or a full one to openCompact, is refused', async () => {
+    const { sealer, next } = setup('gw-1')
+    const out = sealer.seal(enc('x'), next)
+    const opener = new Opener({ unwrap })
+    expect(await failure(opener.openAnnouncement(out.message.bytes, 'gw-1'))).toEqual({
+      code: 'ERR_ENVELOPE_INVALID',
+      message: 'sealwire/1: an announcement is a full message',
+    })
+    expect(await failure(opener.openCompact(out.announcement!.bytes, 'gw-1'))).toEqual({
+      code: 'ERR_ENVELOPE_INVALID',
+      message: 'sealwire/1: expected a compact message',
     })
   })
 
@@ -106,9 +160,10 @@ describe('Opener', () => {
     const { sealer, next } = setup()
     const out = sealer.seal(enc('x'), next)
     const other = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey
-    const opener = new Opener({ unwrap: createLocalUnwrap(other) })
+    const store = new MemoryEpochKeyStore()
+    const opener = new Opener({ unwrap: createLocalUnwrap(other), store })
     expect(await failure(opener.open(out.announcement!.bytes, 'gw-1'))).toEqual(OPAQUE)
-    expect(opener.cache.size).toBe(0)
+    expect(store.size).toBe(0)
   })
 
   it('an unwrap that returns a CEK of the wrong length: the opaque error', async () => {
@@ -184,7 +239,9 @@ describe('Opener', () => {
       const opener = new Opener({ unwrap, aead: o })
       const out = sealer.seal(enc(`${s}->${o}`), () => ++seq)
       await opener.openAnnouncement(out.announcement!.bytes, 'gw-1')
-      expect(dec(opener.openCompact(out.message.bytes, 'gw-1').plaintext)).toBe(`${s}->${o}`)
+      expect(dec((await opener.openCompact(out.message.bytes, 'gw-1')).plaintext)).toBe(
+        `${s}->${o}`,
+      )
     }
   })
 
@@ -199,8 +256,9 @@ describe('Opener', () => {
     expect(opener.unwraps).toBe(0)
   })
 
-  it('the LRU cache keeps at most maxEntries epochs', async () => {
-    const opener = new Opener({ unwrap, cache: new MemoryEpochKeyCache({ maxEntries: 2 }) })
+  it('the default store keeps at most maxEntries epochs (LRU)', async () => {
+    const store = new MemoryEpochKeyStore({ maxEntries: 2 })
+    const opener = new Opener({ unwrap, store })
     const { sealer, next } = setup('gw-1', { maxMessages: 2 })
     const messages: Uint8Array[] = []
     for (let i = 0; i < 3; i++) {
@@ -208,11 +266,100 @@ describe('Opener', () => {
       await opener.openAnnouncement(out.announcement!.bytes, 'gw-1')
       messages.push(out.message.bytes)
     }
-    expect(opener.cache.size).toBe(2)
-    expect(await failure(() => opener.openCompact(messages[0]!, 'gw-1'))).toMatchObject({
+    expect(store.size).toBe(2)
+    expect(await failure(opener.openCompact(messages[0]!, 'gw-1'))).toMatchObject({
       code: 'ERR_EPOCH_UNKNOWN',
     })
-    expect(dec(opener.openCompact(messages[2]!, 'gw-1').plaintext)).toBe('e2')
+    expect(dec((await opener.openCompact(messages[2]!, 'gw-1')).plaintext)).toBe('e2')
+  })
+
+  it('works over any EpochKeyStore: a store that rebuilds its values opens like the default', async () => {
+    // A stand-in for a shared store: it keeps only (wrapped CEK, device) and rebuilds EpochKeys
+    // on every get, as a Redis store re-deriving from the announcement would.
+    const { deriveEpochKeys, selectAead } = await import('../../envelope/src/index.ts')
+    const ceks = new Map<string, Uint8Array>()
+    const rebuilt: EpochKeys[] = []
+    const rebuilding: EpochKeyStore = {
+      async get(deviceId, epochIdHex) {
+        const k = `${deviceId}/${epochIdHex}`
+        const wrapped = ceks.get(k)
+        if (!wrapped) return undefined
+        const cek = Uint8Array.from(await unwrap(wrapped, new Uint8Array(8)))
+        const keys = deriveEpochKeys(cek, wrapped, deviceId, selectAead())
+        rebuilt.push(keys)
+        return keys
+      },
+      async put(deviceId, epochIdHex, keys) {
+        ceks.set(`${deviceId}/${epochIdHex}`, keys.wrapped)
+      },
+      async delete(deviceId, epochIdHex) {
+        return ceks.delete(`${deviceId}/${epochIdHex}`)
+      },
+    }
+    const { sealer, next } = setup('gw-1')
+    const out = sealer.seal(enc('a'), next)
+    const opener = new Opener({ unwrap, store: rebuilding })
+    await opener.openAnnouncement(out.announcement!.bytes, 'gw-1')
+    expect(dec((await opener.openCompact(out.message.bytes, 'gw-1')).plaintext)).toBe('a')
+    const full = await opener.open(sealer.seal(enc('b'), next, 'full').message.bytes, 'gw-1')
+    expect([dec(full.plaintext), full.unwrapped]).toEqual(['b', false])
+    expect(rebuilt.length).toBe(2) // the announcement's get missed; then one rebuild per open
+    expect(opener.unwraps).toBe(1)
+  })
+
+  it('a store that fails is ERR_KEY_STORE_UNAVAILABLE (retry) with its error as the cause', async () => {
+    const { sealer, next } = setup('gw-1')
+    const out = sealer.seal(enc('x'), next)
+    const down = new Error('ECONNREFUSED 127.0.0.1:6379')
+    const memory = new MemoryEpochKeyStore()
+    let failGet = false
+    let failPut = true
+    const flaky: EpochKeyStore = {
+      get: (d, e) => (failGet ? Promise.reject(down) : memory.get(d, e)),
+      put: (d, e, k) => (failPut ? Promise.reject(down) : memory.put(d, e, k)),
+      delete: (d, e) => memory.delete(d, e),
+    }
+    const opener = new Opener({ unwrap, store: flaky })
+    const caught = async (p: Promise<unknown>) =>
+      p.then(
+        () => 'opened',
+        (e: unknown) => e,
+      )
+    const putFailure = await caught(opener.openAnnouncement(out.announcement!.bytes, 'gw-1'))
+    expect(putFailure).toBeInstanceOf(KeyStoreUnavailableError)
+    expect(putFailure).toMatchObject({
+      code: 'ERR_KEY_STORE_UNAVAILABLE',
+      message: 'sealwire/1: the epoch key store failed (put); retry later',
+      cause: down,
+    })
+    failPut = false
+    await opener.openAnnouncement(out.announcement!.bytes, 'gw-1')
+    failGet = true
+    for (const p of [
+      opener.openCompact(out.message.bytes, 'gw-1'),
+      opener.open(out.announcement!.bytes, 'gw-1'),
+    ]) {
+      expect(await caught(p)).toMatchObject({
+        code: 'ERR_KEY_STORE_UNAVAILABLE',
+        message: 'sealwire/1: the epoch key store failed (get); retry later',
+        cause: down,
+      })
+    }
+    failGet = false
+    expect(dec((await opener.openCompact(out.message.bytes, 'gw-1')).plaintext)).toBe('x')
+  })
+
+  it('openCompact reports every failure as a rejection, never a synchronous throw', async () => {
+    const opener = new Opener({ unwrap })
+    let result: Promise<unknown> | undefined
+    expect(() => (result = opener.openCompact(Uint8Array.of(0xff), 'gw-1'))).not.toThrow()
+    expect(await failure(result!)).toEqual({
+      code: 'ERR_ENVELOPE_MALFORMED',
+      message: 'CBOR decode error: unexpected break',
+    })
+    let bad: Promise<unknown> | undefined
+    expect(() => (bad = opener.openCompact(Uint8Array.of(0xff), ''))).not.toThrow()
+    await expect(bad).rejects.toThrow(new TypeError('deviceId: expected a non-empty string'))
   })
 })
 
@@ -278,7 +425,7 @@ describe('Opener: properties (fast-check)', () => {
     bad[bad.length - 1]! ^= 0x80
     let caught: unknown
     try {
-      opener.openCompact(bad, 'gw-p')
+      await opener.openCompact(bad, 'gw-p')
     } catch (e) {
       caught = e
     }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import {
   createKeyWrapper,
   createLocalUnwrap,
@@ -90,6 +90,40 @@ describe('Sealer: epochs', () => {
     expect(sealer.seal(data, next).announcement).toBeDefined()
   })
 
+  it('rotates when the injected clock steps back (the epoch age is then unknown)', () => {
+    let now = 1_795_000_000_000
+    const sealer = new Sealer({ wrapper, deviceId: 'd1', random, now: () => now })
+    const next = counter()
+    expect(sealer.seal(data, next).announcement).toBeDefined()
+    now -= 1
+    expect(sealer.seal(data, next).announcement).toBeDefined()
+    expect(sealer.seal(data, next).announcement).toBeUndefined()
+  })
+
+  describe('without an injected clock', () => {
+    afterEach(() => {
+      vi.restoreAllMocks()
+    })
+
+    it('reads Date.now (ms since 1970), at each seal', () => {
+      const clock = vi.spyOn(Date, 'now').mockReturnValue(1_795_000_000_000)
+      const sealer = new Sealer({ wrapper, deviceId: 'd1', random, limits: { maxAgeMs: 1000 } })
+      const next = counter()
+      expect(sealer.seal(data, next).announcement).toBeDefined()
+      clock.mockReturnValue(1_795_000_000_999)
+      expect(sealer.seal(data, next).announcement).toBeUndefined()
+      clock.mockReturnValue(1_795_000_001_000)
+      expect(sealer.seal(data, next).announcement).toBeDefined()
+      expect(clock).toHaveBeenCalled()
+    })
+  })
+
+  it('refuses a clock that is not a function (TypeError)', () => {
+    expect(() => new Sealer({ wrapper, deviceId: 'd1', random, now: 5 as never })).toThrow(
+      new TypeError('now: expected a function'),
+    )
+  })
+
   it('rotates before a message would take the epoch past maxBytes of plaintext', () => {
     const sealer = new Sealer({ wrapper, deviceId: 'd1', random, limits: { maxBytes: 300 } })
     const next = counter()
@@ -111,23 +145,68 @@ describe('Sealer: epochs', () => {
     expect(toHex(restarted.seal(data, next).message.epochId)).not.toBe(toHex(b.message.epochId))
   })
 
-  it('sealAsync works with a wrapper that has no synchronous wrap (the WebCrypto path)', async () => {
-    const asyncOnly: KeyWrapper = {
+  it('sealAsync seals through the WebCrypto path (crypto.subtle RSA-OAEP) where no sync wrap exists', async () => {
+    // A recipient key without a KeyObject is what parseRecipientKey returns on a runtime without
+    // node:crypto: createKeyWrapper then wraps with crypto.subtle only.
+    const webOnly = createKeyWrapper({ ...fixedRecipient, keyObject: undefined })
+    expect(webOnly.wrapSync).toBeUndefined()
+    const encrypt = vi.spyOn(globalThis.crypto.subtle, 'encrypt')
+    const importKey = vi.spyOn(globalThis.crypto.subtle, 'importKey')
+    try {
+      const sealer = new Sealer({ wrapper: webOnly, deviceId: 'd1', random })
+      expect(refusal(() => sealer.seal(data, counter()))).toEqual({
+        code: 'ERR_SYNC_WRAP_UNAVAILABLE',
+        message: 'this runtime wraps keys asynchronously only: use sealAsync',
+      })
+      const out = await sealer.sealAsync(data, counter(10))
+      expect(encrypt).toHaveBeenCalledTimes(1)
+      expect(encrypt.mock.calls[0]![0]).toEqual({ name: 'RSA-OAEP' })
+      expect(importKey.mock.calls[0]!.slice(0, 3)).toEqual([
+        'spki',
+        fixedRecipient.spki,
+        { name: 'RSA-OAEP', hash: 'SHA-256' },
+      ])
+      // Inside the epoch no wrap happens, so the synchronous seal works again.
+      expect(sealer.seal(data, counter(20)).announcement).toBeUndefined()
+      const opener = new Opener({ unwrap: createLocalUnwrap(fixedPrivateKey) })
+      await opener.openAnnouncement(out.announcement!.bytes, 'd1')
+      const opened = await opener.openCompact(out.message.bytes, 'd1')
+      expect(Buffer.from(opened.plaintext).toString()).toBe('{"t":1}')
+    } finally {
+      encrypt.mockRestore()
+      importKey.mockRestore()
+    }
+  })
+
+  it('sealAsync: a sealer closed while the wrap is pending refuses, and zeroes the CEK', async () => {
+    let release!: () => void
+    const gate = new Promise<void>((r) => (release = r))
+    const slow: KeyWrapper = {
       ...wrapper,
       wrapSync: undefined,
-      wrap: (cek) => wrapper.wrap(cek),
+      wrap: async (cek) => {
+        await gate
+        return wrapper.wrap(cek)
+      },
     }
-    const sealer = new Sealer({ wrapper: asyncOnly, deviceId: 'd1', random })
-    expect(refusal(() => sealer.seal(data, counter()))).toEqual({
-      code: 'ERR_SYNC_WRAP_UNAVAILABLE',
-      message: 'this runtime wraps keys asynchronously only: use sealAsync',
+    const handed: Uint8Array[] = []
+    const sealer = new Sealer({
+      wrapper: slow,
+      deviceId: 'd1',
+      random: (n) => {
+        const b = random(n)
+        handed.push(b)
+        return b
+      },
     })
-    const out = await sealer.sealAsync(data, counter(10))
-    const opener = new Opener({ unwrap: createLocalUnwrap(fixedPrivateKey) })
-    await opener.openAnnouncement(out.announcement!.bytes, 'd1')
-    expect(Buffer.from(opener.openCompact(out.message.bytes, 'd1').plaintext).toString()).toBe(
-      '{"t":1}',
-    )
+    const pending = sealer.sealAsync(data, counter())
+    sealer.close()
+    release()
+    await expect(pending).rejects.toMatchObject({
+      code: 'ERR_SEALER_CLOSED',
+      message: 'the sealer is closed',
+    })
+    expect(handed[0]!.every((x) => x === 0)).toBe(true)
   })
 })
 
@@ -163,9 +242,11 @@ describe('Sealer: nonce rules', () => {
 
   it('refuses a sequence number that is not a safe non-negative integer (RangeError)', () => {
     const sealer = new Sealer({ wrapper, deviceId: 'd1', random })
-    expect(() => sealer.seal(data, () => -1)).toThrow(RangeError)
-    expect(() => sealer.seal(data, () => 2 ** 53)).toThrow(RangeError)
-    expect(() => sealer.seal(data, () => 1.5)).toThrow(RangeError)
+    for (const bad of [-1, 2 ** 53, 1.5]) {
+      expect(() => sealer.seal(data, () => bad)).toThrow(
+        new RangeError(`sequence number: expected an integer in [0, 2^53 - 1], got ${bad}`),
+      )
+    }
   })
 
   it('refuses an entropy source that does not return 32 bytes', () => {
@@ -279,10 +360,14 @@ describe('Sealer: bad input', () => {
     expect(fn).toThrow(error)
   })
 
-  it('close() makes further seals fail', () => {
+  it('close() makes further seals fail with ERR_SEALER_CLOSED', async () => {
     const s = new Sealer({ wrapper, deviceId: 'd1', random })
     s.close()
-    expect(() => s.seal(data, counter())).toThrow('Sealer: closed')
+    expect(refusal(() => s.seal(data, counter()))).toEqual({
+      code: 'ERR_SEALER_CLOSED',
+      message: 'the sealer is closed',
+    })
+    await expect(s.sealAsync(data, counter())).rejects.toBeInstanceOf(SealRefusedError)
   })
 
   it('toString names the device and epoch id only', () => {

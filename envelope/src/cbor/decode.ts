@@ -32,7 +32,7 @@ export interface CborTagged {
 export interface DecodeLimits {
   /** Largest input in bytes. */
   readonly maxBytes: number
-  /** Deepest nesting of arrays, maps and tags (the top item is depth 1). */
+  /** Deepest nesting of arrays, maps and tags (the top item is depth 1); at most 256. */
   readonly maxDepth: number
   /** Most data items in total. */
   readonly maxItems: number
@@ -196,6 +196,10 @@ function readItem(s: State, depth: number): CborValue {
  */
 export function decodeCbor(bytes: Uint8Array, limits: DecodeLimits): CborValue {
   if (!(bytes instanceof Uint8Array)) throw new TypeError('decodeCbor: expected Uint8Array')
+  // The decoder recurses once per level: a bound keeps a deep input from exhausting the stack.
+  if (!(Number.isSafeInteger(limits.maxDepth) && limits.maxDepth >= 1 && limits.maxDepth <= 256)) {
+    throw new RangeError('limits.maxDepth: expected an integer in [1, 256]')
+  }
   if (bytes.length > limits.maxBytes) {
     throw new EnvelopeLimitError(
       `input of ${bytes.length} bytes exceeds maxBytes ${limits.maxBytes}`,

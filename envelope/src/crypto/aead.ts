@@ -15,6 +15,7 @@
  * aead.sealInto(key, nonce, aad, pt, out, 0)
  * ```
  */
+import { NodeCryptoUnavailableError } from '../errors.ts'
 import { nodeAead } from './aead_node.ts'
 import { nobleAead } from './aead_noble.ts'
 
@@ -67,6 +68,8 @@ export const NONCE_BYTES = 12
 /**
  * Returns the named backend, or the fastest one present (`node` where node:crypto exists).
  *
+ * @throws {NodeCryptoUnavailableError} `ERR_NODE_CRYPTO_UNAVAILABLE` for `'node'` on a runtime
+ *   without node:crypto.
  * @example
  * ```ts
  * selectAead('noble').name // 'noble'
@@ -75,7 +78,7 @@ export const NONCE_BYTES = 12
 export function selectAead(name?: AeadBackendName): AeadBackend {
   if (name === 'noble') return nobleAead
   if (name === 'node') {
-    if (!nodeAead) throw new Error('selectAead: node:crypto is not available on this runtime')
+    if (!nodeAead) throw new NodeCryptoUnavailableError("selectAead('node')")
     return nodeAead
   }
   return nodeAead ?? nobleAead

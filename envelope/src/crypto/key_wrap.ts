@@ -14,6 +14,7 @@
  */
 import type { webcrypto } from 'node:crypto'
 import { abytes } from '../_bytes.ts'
+import { NodeCryptoUnavailableError } from '../errors.ts'
 import type { RecipientKey } from '../key/recipient_key.ts'
 import { nodeCrypto } from './_node_crypto.ts'
 import { oaepEncode } from './_oaep_encode.ts'
@@ -55,7 +56,7 @@ export function createKeyWrapper(key: RecipientKey): KeyWrapper {
     wrappedBytes: key.modulusBits / 8,
     wrapSync: undefined,
     async wrap(cek: Uint8Array) {
-      abytes(cek, 'cek')
+      checkCek(cek, key)
       imported ??= crypto.subtle.importKey(
         'spki',
         key.spki as Uint8Array<ArrayBuffer>,
@@ -73,10 +74,20 @@ export function createKeyWrapper(key: RecipientKey): KeyWrapper {
   })
 }
 
+/**
+ * A caller bug, not a domain error: OAEP with SHA-256 takes at most k − 66 bytes (RFC 8017
+ * §7.1.1 step 1b), 190 for RSA-2048; a CEK is 32.
+ */
+function checkCek(cek: Uint8Array, key: RecipientKey): void {
+  abytes(cek, 'cek')
+  const max = key.modulusBits / 8 - 66
+  if (cek.length > max) throw new RangeError(`cek: at most ${max} bytes, got ${cek.length}`)
+}
+
 /** A wrapper around a synchronous node:crypto encryption of the CEK. */
 function syncWrapper(key: RecipientKey, encrypt: (cek: Uint8Array) => Buffer): KeyWrapper {
   const wrapSync = (cek: Uint8Array): Uint8Array => {
-    abytes(cek, 'cek')
+    checkCek(cek, key)
     const out = encrypt(cek)
     return new Uint8Array(out.buffer, out.byteOffset, out.length)
   }
@@ -93,6 +104,8 @@ function syncWrapper(key: RecipientKey, encrypt: (cek: Uint8Array) => Buffer): K
  * makes the wrapped key deterministic, which production must never be. Needs node:crypto.
  *
  * @deprecated Only intended for test and vector validation.
+ * @throws {NodeCryptoUnavailableError} `ERR_NODE_CRYPTO_UNAVAILABLE` without node:crypto (or for a
+ *   key parsed without it).
  * @example
  * ```ts
  * const wrapper = createKeyWrapperWithSeed(key, fromHex(rngStream[2]))
@@ -100,7 +113,8 @@ function syncWrapper(key: RecipientKey, encrypt: (cek: Uint8Array) => Buffer): K
  */
 export function createKeyWrapperWithSeed(key: RecipientKey, seed: Uint8Array): KeyWrapper {
   abytes(seed, 'OAEP seed', 32)
-  if (!nodeCrypto || !key.keyObject) throw new Error('fixed-seed wrap needs node:crypto')
+  if (!nodeCrypto || !key.keyObject)
+    throw new NodeCryptoUnavailableError('createKeyWrapperWithSeed')
   const crypto = nodeCrypto
   const options = { key: key.keyObject, padding: crypto.constants.RSA_NO_PADDING }
   return syncWrapper(key, (cek) =>

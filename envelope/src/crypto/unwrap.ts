@@ -13,7 +13,7 @@
  * ```
  */
 import type { KeyObject } from 'node:crypto'
-import { DecryptionFailedError } from '../errors.ts'
+import { DecryptionFailedError, KeyRejectedError, NodeCryptoUnavailableError } from '../errors.ts'
 import { nodeCrypto } from './_node_crypto.ts'
 
 /** Unwraps a recipient ciphertext; `kid` is the recipient's pin id as sent. */
@@ -24,6 +24,8 @@ export type Unwrap = (wrapped: Uint8Array, kid: Uint8Array) => Promise<Uint8Arra
  * is the opaque error. Needs node:crypto. `oaepLabel` exists for vector tests only: KMS always uses
  * an empty label.
  *
+ * @throws {KeyRejectedError} `ERR_KEY_UNSUPPORTED` for a key that is not an RSA private key.
+ * @throws {NodeCryptoUnavailableError} `ERR_NODE_CRYPTO_UNAVAILABLE` without node:crypto.
  * @example
  * ```ts
  * const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
@@ -34,12 +36,25 @@ export function createLocalUnwrap(
   privateKey: KeyObject | Uint8Array,
   options: { oaepLabel?: Uint8Array } = {},
 ): Unwrap {
-  if (!nodeCrypto) throw new Error('createLocalUnwrap: node:crypto is not available')
+  if (!nodeCrypto) throw new NodeCryptoUnavailableError('createLocalUnwrap')
   const crypto = nodeCrypto
-  const key =
-    privateKey instanceof Uint8Array
-      ? crypto.createPrivateKey({ key: Buffer.from(privateKey), format: 'der', type: 'pkcs8' })
-      : privateKey
+  let key: KeyObject
+  if (privateKey instanceof Uint8Array) {
+    try {
+      key = crypto.createPrivateKey({ key: Buffer.from(privateKey), format: 'der', type: 'pkcs8' })
+    } catch (cause) {
+      throw new KeyRejectedError('ERR_KEY_UNSUPPORTED', 'the private key is not PKCS#8 DER', {
+        cause,
+      })
+    }
+  } else if (privateKey instanceof crypto.KeyObject) {
+    key = privateKey
+  } else {
+    throw new TypeError('privateKey: expected a KeyObject or PKCS#8 DER bytes')
+  }
+  if (key.type !== 'private' || key.asymmetricKeyType !== 'rsa') {
+    throw new KeyRejectedError('ERR_KEY_UNSUPPORTED', 'the private key is not an RSA private key')
+  }
   return (wrapped: Uint8Array) => {
     try {
       const out = crypto.privateDecrypt(

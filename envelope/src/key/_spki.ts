@@ -42,7 +42,10 @@ function expect(der: Uint8Array, at: number, limit: number, tag: number, what: s
   return readTlv(der, at, limit)
 }
 
-function readPositiveInteger(der: Uint8Array, tlv: Tlv): { bits: number; value: bigint } {
+function readPositiveInteger(
+  der: Uint8Array,
+  tlv: Tlv,
+): { bits: number; first: number; end: number } {
   const { start, end } = tlv
   if (end === start) reject('empty INTEGER')
   if (der[start]! & 0x80) reject('negative INTEGER')
@@ -53,10 +56,13 @@ function readPositiveInteger(der: Uint8Array, tlv: Tlv): { bits: number; value: 
   let first = start
   if (der[first] === 0) first++
   const bits = (end - first - 1) * 8 + (32 - Math.clz32(der[first]!))
-  let value = 0n
-  if (end - first <= 8) for (let i = first; i < end; i++) value = (value << 8n) | BigInt(der[i]!)
-  else value = -1n // only the exponent's value is needed; a huge one is reported as "not 65537"
-  return { bits, value }
+  return { bits, first, end }
+}
+
+function integerValue(der: Uint8Array, { first, end }: { first: number; end: number }): bigint {
+  let hex = '0x'
+  for (let i = first; i < end; i++) hex += der[i]!.toString(16).padStart(2, '0')
+  return BigInt(hex)
 }
 
 /**
@@ -91,5 +97,5 @@ export function parseRsaSpki(der: Uint8Array): { modulusBits: number; publicExpo
   if (e.end !== rsaKey.end) reject('trailing bytes')
   const modulus = readPositiveInteger(der, n)
   const exponent = readPositiveInteger(der, e)
-  return { modulusBits: modulus.bits, publicExponent: exponent.value }
+  return { modulusBits: modulus.bits, publicExponent: integerValue(der, exponent) }
 }

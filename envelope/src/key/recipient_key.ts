@@ -76,7 +76,7 @@ export function parseRecipientKey(spki: Uint8Array): RecipientKey {
   if (publicExponent !== REQUIRED_PUBLIC_EXPONENT) {
     throw new KeyRejectedError(
       'ERR_KEY_EXPONENT',
-      `RSA public exponent ${publicExponent}; the profile requires 65537`,
+      `RSA public exponent ${publicExponent < 2n ** 64n ? publicExponent : `of ${publicExponent.toString(2).length} bits`}; the profile requires 65537`,
     )
   }
   let keyObject: KeyObject | undefined

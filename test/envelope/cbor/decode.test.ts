@@ -197,11 +197,35 @@ describe('decodeCbor: per-call limits', () => {
   })
 
   it('limits are per call: one call does not change another', () => {
-    expect(() => decodeCbor(hex('83010203'), { ...limits, maxItems: 2 })).toThrow()
+    let caught: unknown
+    try {
+      decodeCbor(hex('83010203'), { ...limits, maxItems: 2 })
+    } catch (err) {
+      caught = err
+    }
+    expect(caught).toBeInstanceOf(EnvelopeError)
+    expect(caught).toMatchObject({
+      code: 'ERR_ENVELOPE_LIMIT',
+      message: 'CBOR decode error: too many data items',
+    })
     expect(decodeCbor(hex('83010203'), limits)).toEqual([1, 2, 3])
   })
 
   it('throws TypeError for a non-Uint8Array input', () => {
-    expect(() => decodeCbor('a0' as never, limits)).toThrow(TypeError)
+    expect(() => decodeCbor('a0' as never, limits)).toThrow(
+      new TypeError('decodeCbor: expected Uint8Array'),
+    )
+  })
+
+  it('refuses a maxDepth that could exhaust the stack (RangeError, a caller bug)', () => {
+    for (const maxDepth of [0, 257, Infinity, Number.NaN]) {
+      expect(() => decodeCbor(hex('00'), { ...limits, maxDepth })).toThrow(
+        new RangeError('limits.maxDepth: expected an integer in [1, 256]'),
+      )
+    }
+    const deep = new Uint8Array(60_000).fill(0x81)
+    expect(() => decodeCbor(deep, { ...limits, maxBytes: 60_000, maxDepth: 256 })).toThrow(
+      expect.objectContaining({ code: 'ERR_ENVELOPE_LIMIT' }),
+    )
   })
 })

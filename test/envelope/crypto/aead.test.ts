@@ -78,9 +78,14 @@ describe.each(['node', 'noble'] as AeadBackendName[])('AES-256-GCM backend %s', 
 
   it('a sealed input shorter than a tag is the opaque error', () => {
     const key = aead.importKey(new Uint8Array(32))
-    expect(() => aead.open(key, new Uint8Array(12), new Uint8Array(0), new Uint8Array(15))).toThrow(
-      DecryptionFailedError,
-    )
+    let caught: unknown
+    try {
+      aead.open(key, new Uint8Array(12), new Uint8Array(0), new Uint8Array(15))
+    } catch (err) {
+      caught = err
+    }
+    expect(caught).toBeInstanceOf(DecryptionFailedError)
+    expect(caught).toMatchObject({ code: 'ERR_DECRYPTION_FAILED', message: 'decryption failed' })
   })
 })
 
