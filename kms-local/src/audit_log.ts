@@ -17,6 +17,7 @@
  * ```
  */
 import { closeSync, fchmodSync, openSync, writeSync } from 'node:fs'
+import { shown } from '../../platform/src/index.ts'
 import { AUDIT_LOG_MODE } from './defaults.ts'
 import { KmsLocalError } from './errors.ts'
 import type { FieldSpec, Members } from './input_schema.ts'
@@ -74,7 +75,12 @@ export class AuditLog {
       }
       return new AuditLog(path, fd)
     } catch (cause) {
-      throw new KmsLocalError('ERR_KMS_LOCAL_AUDIT_LOG', `cannot open audit log ${path}`, { cause })
+      const errno = (cause as NodeJS.ErrnoException).code ?? String(cause)
+      throw new KmsLocalError(
+        'ERR_KMS_LOCAL_AUDIT_LOG',
+        `cannot open audit log ${shown(path, 200)}: ${errno}`,
+        { cause },
+      )
     }
   }
 

@@ -22,8 +22,7 @@
 export { startKmsLocal } from './server.ts'
 export type { KmsLocalServer } from './server.ts'
 export type { KmsLocalOptions } from './options.ts'
-export { main } from './main.ts'
-export type { MainIo } from './main.ts'
+export { main, KMS_LOCAL_EXIT } from './main.ts'
 export {
   KmsLocalError,
   KmsStateError,

@@ -1,33 +1,67 @@
 /**
- * The `sealwire-kms-local` command: parses flags, starts the endpoint, prints one line with its
- * URL, and serves until SIGINT/SIGTERM (or `io.signal` aborts), then closes cleanly.
+ * The `sealwire-kms-local` command: parses flags (platform's `parseArgs` rules: unknown flags and
+ * repeated flags are refused), starts the endpoint, prints one line with its URL, and serves until
+ * SIGINT/SIGTERM (or `io.signal` aborts), then closes cleanly.
  *
- * Exit codes: 0 after a clean stop or `--help`; 2 for bad flags (one line on stderr); 1 when the
- * endpoint cannot start (state file, audit log, port in use).
+ * A failure is one line on stderr, `error CODE: message` (platform's `reportError`; a stack trace
+ * only with `SEALWIRE_DEBUG=1`), and the exit code of the code's class ({@link KMS_LOCAL_EXIT}):
+ *
+ * | exit | when | codes |
+ * |---|---|---|
+ * | 0 | stopped cleanly, or `--help` | |
+ * | 1 | the endpoint cannot start: state file, audit log, port (or a bug: `ERR_INTERNAL`) | `ERR_KMS_LOCAL_STATE_INVALID`, `ERR_KMS_LOCAL_STATE_IO`, `ERR_KMS_LOCAL_AUDIT_LOG`, `ERR_KMS_LOCAL_LISTEN` |
+ * | 2 | the command line is wrong | `ERR_USAGE` |
  *
  * @example
  * ```ts
  * const ac = new AbortController()
- * const done = main(['--port', '0'], { stdout, stderr, signal: ac.signal })
+ * const done = main(['--port', '0'], { stdout, stderr, env: {}, signal: ac.signal })
  * ac.abort()
  * await done // 0
  * ```
  */
+import {
+  EXIT,
+  UsageError,
+  defaultCliIo,
+  exitCodeTable,
+  integerFlag,
+  optionalString,
+  parseCommandArgs,
+  reportError,
+  untilStopped,
+  wantsHelp,
+  type CliIo,
+  type ExitCodeOf,
+  type FlagSpecs,
+} from '../../platform/src/index.ts'
 import { CLI_DEFAULT_PORT, defaultKmsLocalOptions } from './defaults.ts'
-import { KmsLocalError } from './errors.ts'
+import type { KmsLocalErrorCode } from './errors.ts'
 import { ACCOUNT_ID_PATTERN, REGION_PATTERN, type KmsLocalOptions } from './options.ts'
 import { startKmsLocal } from './server.ts'
 
-/** Where `main` writes, and what stops it. */
-export interface MainIo {
-  readonly stdout: { write(chunk: string): unknown }
-  readonly stderr: { write(chunk: string): unknown }
-  /** Stops the server when aborted; without it, SIGINT and SIGTERM do. */
-  readonly signal?: AbortSignal
-}
+/** The exit codes of `sealwire-kms-local`. */
+export const KMS_LOCAL_EXIT = Object.freeze({
+  /** Stopped cleanly after SIGINT/SIGTERM, or `--help`. */
+  ok: EXIT.ok,
+  /** The endpoint cannot start: state file, audit log or port (also a bug, `ERR_INTERNAL`). */
+  cannotStart: 1,
+  /** The command line is wrong (`ERR_USAGE`). */
+  usage: EXIT.usage,
+} as const)
+
+const CANNOT_START: readonly KmsLocalErrorCode[] = [
+  'ERR_KMS_LOCAL_STATE_INVALID',
+  'ERR_KMS_LOCAL_STATE_IO',
+  'ERR_KMS_LOCAL_AUDIT_LOG',
+  'ERR_KMS_LOCAL_LISTEN',
+]
+
+/** Error code → exit code of `sealwire-kms-local` (`ERR_USAGE` → 2, start failures → 1). */
+const exitCodeOf: ExitCodeOf = exitCodeTable({ [KMS_LOCAL_EXIT.cannotStart]: CANNOT_START })
 
 /** The `--help` text. */
-export const USAGE = `usage: sealwire-kms-local [options]
+const USAGE = `usage: sealwire-kms-local [options]
 
 A local AWS KMS endpoint (JSON 1.1, X-Amz-Target TrentService.*) for @aws-sdk/client-kms.
 
@@ -36,150 +70,87 @@ options:
   --host HOST              interface to listen on (default ${defaultKmsLocalOptions.host})
   --region REGION          region in ARNs (default ${defaultKmsLocalOptions.region})
   --account-id ID          12-digit account id in ARNs (default ${defaultKmsLocalOptions.accountId})
-  --state FILE             keep keys in FILE (mode 0600, reloaded on start); default: memory only
+  --state FILE             keep keys in FILE (mode 0600, reloaded on start; not a symlink);
+                           default: memory only
   --audit-log FILE         append one JSON line per request to FILE (no key material)
   --rate-limit-crypto N    cryptographic requests per second before ThrottlingException
   --rate-limit-management N  management requests per second before ThrottlingException
   --help                   show this help
 
 Prints "kms-local listening on <endpoint>" when ready; stops on SIGINT or SIGTERM.
+Errors: one line "error CODE: message" on stderr (SEALWIRE_DEBUG=1 adds the stack).
+Exit codes: 0 stopped cleanly; 1 cannot start (state file, audit log, port); 2 bad flags.
 `
 
-class UsageError extends Error {}
+const FLAGS: FlagSpecs = Object.freeze({
+  port: { type: 'string' },
+  host: { type: 'string' },
+  region: { type: 'string' },
+  'account-id': { type: 'string' },
+  state: { type: 'string' },
+  'audit-log': { type: 'string' },
+  'rate-limit-crypto': { type: 'string' },
+  'rate-limit-management': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+})
 
-type Flag =
-  | 'port'
-  | 'host'
-  | 'region'
-  | 'account-id'
-  | 'state'
-  | 'audit-log'
-  | 'rate-limit-crypto'
-  | 'rate-limit-management'
-const FLAGS: ReadonlySet<string> = new Set<Flag>([
-  'port',
-  'host',
-  'region',
-  'account-id',
-  'state',
-  'audit-log',
-  'rate-limit-crypto',
-  'rate-limit-management',
-])
-
-function parseArgs(argv: readonly string[]): { help: boolean; options: KmsLocalOptions } {
-  const values = new Map<string, string>()
-  let help = false
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!
-    if (arg === '--help' || arg === '-h') {
-      help = true
-      continue
-    }
-    if (!arg.startsWith('--')) throw new UsageError(`unexpected argument '${arg}'`)
-    const eq = arg.indexOf('=')
-    const name = eq === -1 ? arg.slice(2) : arg.slice(2, eq)
-    if (!FLAGS.has(name)) throw new UsageError(`unknown flag --${name}`)
-    let value: string | undefined
-    if (eq !== -1) value = arg.slice(eq + 1)
-    else {
-      value = argv[i + 1]
-      i++
-    }
-    if (value === undefined || value === '') throw new UsageError(`--${name} needs a value`)
-    if (values.has(name)) throw new UsageError(`--${name} given twice`)
-    values.set(name, value)
-  }
+/** Parses the command line into server options. @throws {UsageError} `ERR_USAGE`. */
+function parseOptions(argv: readonly string[]): KmsLocalOptions {
+  const args = parseCommandArgs(argv, FLAGS, 0)
   const integer = (name: string, min: number, max: number): number | undefined => {
-    const v = values.get(name)
-    if (v === undefined) return undefined
-    if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) {
-      throw new UsageError(`--${name} must be an integer from ${min} to ${max}`)
-    }
-    return Number(v)
+    const value = optionalString(args, name)
+    return value === undefined ? undefined : integerFlag(value, `--${name}`, min, max)
   }
-  const region = values.get('region')
+  const region = optionalString(args, 'region')
   if (region !== undefined && !REGION_PATTERN.test(region)) {
     throw new UsageError('--region must be a region name such as us-east-1')
   }
-  const accountId = values.get('account-id')
+  const accountId = optionalString(args, 'account-id')
   if (accountId !== undefined && !ACCOUNT_ID_PATTERN.test(accountId)) {
     throw new UsageError('--account-id must be 12 digits')
   }
   const cryptographic = integer('rate-limit-crypto', 1, 1_000_000)
   const management = integer('rate-limit-management', 1, 1_000_000)
   return {
-    help,
-    options: {
-      port: integer('port', 0, 65535) ?? CLI_DEFAULT_PORT,
-      host: values.get('host'),
-      region,
-      accountId,
-      stateFile: values.get('state'),
-      auditLog: values.get('audit-log'),
-      rateLimits: {
-        ...(cryptographic !== undefined && { cryptographic }),
-        ...(management !== undefined && { management }),
-      },
+    port: integer('port', 0, 65535) ?? CLI_DEFAULT_PORT,
+    host: optionalString(args, 'host'),
+    region,
+    accountId,
+    stateFile: optionalString(args, 'state'),
+    auditLog: optionalString(args, 'audit-log'),
+    rateLimits: {
+      ...(cryptographic !== undefined && { cryptographic }),
+      ...(management !== undefined && { management }),
     },
   }
 }
 
-function waitForStop(signal: AbortSignal | undefined): Promise<string> {
-  return new Promise((resolve) => {
-    if (signal) {
-      if (signal.aborted) resolve('abort')
-      else signal.addEventListener('abort', () => resolve('abort'), { once: true })
-      return
-    }
-    const stop = (name: string): void => {
-      process.off('SIGINT', onInt)
-      process.off('SIGTERM', onTerm)
-      resolve(name)
-    }
-    const onInt = (): void => stop('SIGINT')
-    const onTerm = (): void => stop('SIGTERM')
-    process.once('SIGINT', onInt)
-    process.once('SIGTERM', onTerm)
-  })
-}
-
 /**
- * Runs the command; resolves with the exit code.
+ * Runs the command; resolves with the exit code. Never rejects for a domain error: those are
+ * reported on `io.stderr` as `error CODE: message`.
  *
  * @example
  * ```ts
  * process.exitCode = await main(process.argv.slice(2))
  * ```
  */
-export async function main(
-  argv: readonly string[],
-  io: MainIo = { stdout: process.stdout, stderr: process.stderr },
-): Promise<number> {
-  let parsed: ReturnType<typeof parseArgs>
+export async function main(argv: readonly string[], io: Partial<CliIo> = {}): Promise<number> {
+  const cli = defaultCliIo(io)
   try {
-    parsed = parseArgs(argv)
-  } catch (err) {
-    if (!(err instanceof UsageError)) throw err
-    io.stderr.write(`sealwire-kms-local: ${err.message} (see --help)\n`)
-    return 2
-  }
-  if (parsed.help) {
-    io.stdout.write(USAGE)
-    return 0
-  }
-  let server
-  try {
-    server = await startKmsLocal(parsed.options)
-  } catch (err) {
-    if (err instanceof KmsLocalError || err instanceof RangeError || err instanceof TypeError) {
-      io.stderr.write(`sealwire-kms-local: ${err.message}\n`)
-      return err instanceof KmsLocalError ? 1 : 2
+    if (wantsHelp(argv)) {
+      cli.stdout.write(USAGE)
+      return KMS_LOCAL_EXIT.ok
     }
-    throw err
+    const options = parseOptions(argv)
+    const server = await startKmsLocal({
+      ...options,
+      log: (line) => void cli.stderr.write(`${line}\n`),
+    })
+    cli.stdout.write(`kms-local listening on ${server.endpoint}\n`)
+    await untilStopped(cli.signal)
+    await server.close()
+    return KMS_LOCAL_EXIT.ok
+  } catch (err) {
+    return reportError(err, cli, exitCodeOf)
   }
-  io.stdout.write(`kms-local listening on ${server.endpoint}\n`)
-  await waitForStop(io.signal)
-  await server.close()
-  return 0
 }

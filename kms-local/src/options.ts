@@ -29,6 +29,12 @@ export interface KmsLocalOptions {
   rateLimits?: { cryptographic?: number; management?: number }
   /** Clock in epoch milliseconds (default `Date.now`), so tests can move time. */
   clock?: () => number
+  /**
+   * Where the running server reports what it cannot answer a client with: a change that was not
+   * applied because the state file could not be written (with the cause), an audit line that
+   * could not be written. One line per call, `error CODE: message`. Default: stderr.
+   */
+  log?: (line: string) => void
 }
 
 /** Options after defaults and checks. */
@@ -41,6 +47,7 @@ export interface ResolvedOptions {
   readonly auditLog: string | undefined
   readonly rateLimits: { readonly cryptographic?: number; readonly management?: number }
   readonly clock: () => number
+  readonly log: (line: string) => void
 }
 
 /** An AWS region name such as `us-east-1` or `us-gov-west-1`. */
@@ -91,6 +98,8 @@ export function resolveOptions(options: KmsLocalOptions = {}): ResolvedOptions {
     throw new TypeError('rateLimits: expected an object')
   const clock = options.clock ?? Date.now
   if (typeof clock !== 'function') throw new TypeError('clock: expected a function')
+  const log = options.log ?? ((line: string) => void process.stderr.write(`${line}\n`))
+  if (typeof log !== 'function') throw new TypeError('log: expected a function')
   const cryptographic = rate('rateLimits.cryptographic', limits.cryptographic)
   const management = rate('rateLimits.management', limits.management)
   return Object.freeze({
@@ -105,6 +114,7 @@ export function resolveOptions(options: KmsLocalOptions = {}): ResolvedOptions {
       ...(management !== undefined && { management }),
     }),
     clock,
+    log,
   })
 }
 
