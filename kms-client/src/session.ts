@@ -261,7 +261,13 @@ export class KmsSession {
     outer?.throwIfAborted()
     const request = new AbortController()
     const timer = new AbortController()
-    const onOuterAbort = (): void => request.abort(outer?.reason)
+    let onOuterAbort = (): void => {}
+    const stopped = new Promise<never>((_resolve, reject) => {
+      onOuterAbort = () => {
+        request.abort(outer?.reason)
+        reject(outer?.reason)
+      }
+    })
     outer?.addEventListener('abort', onOuterAbort, { once: true })
     const ms = this.attemptTimeoutMs
     const deadline = this.#clock.sleep(ms, timer.signal).then(
@@ -273,7 +279,7 @@ export class KmsSession {
       () => new Promise<never>(() => {}),
     )
     try {
-      return await Promise.race([fn(this.client, request.signal), deadline])
+      return await Promise.race([fn(this.client, request.signal), deadline, stopped])
     } finally {
       timer.abort()
       outer?.removeEventListener('abort', onOuterAbort)
