@@ -116,6 +116,22 @@ export type InputOf<M extends Members> = {
 
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/
 
+/**
+ * The values of an enum of the KMS API as `@aws-sdk/client-kms` exports it (`KeySpec`,
+ * `EncryptionAlgorithmSpec`…: frozen `as const` objects generated from the service model), for a
+ * string member's `enum`.
+ *
+ * @example
+ * ```ts
+ * const member = { type: 'string', enum: enumValues(KeySpec) } as const
+ * ```
+ */
+export function enumValues<const E extends Readonly<Record<string, string>>>(
+  values: E,
+): readonly E[keyof E][] {
+  return Object.freeze(Object.values(values)) as readonly E[keyof E][]
+}
+
 /** `KeyId` → `keyId`, as AWS names members in validation messages. */
 function wireName(member: string): string {
   return member.charAt(0).toLowerCase() + member.slice(1)

@@ -11,6 +11,7 @@
  * toWire({ PublicKey: spki, CreationDate: new Date(0) }) // { PublicKey: 'MIIB…', CreationDate: 0 }
  * ```
  */
+import * as kmsSdk from '@aws-sdk/client-kms'
 import type { ServerResponse } from 'node:http'
 import type { KmsApiError } from './errors.ts'
 
@@ -19,6 +20,16 @@ export const TARGET_PREFIX = 'TrentService.'
 
 /** The content type of requests and responses. */
 export const CONTENT_TYPE = 'application/x-amz-json-1.1'
+
+/**
+ * Every operation of the KMS API, read from the `<Operation>Command` classes that
+ * `@aws-sdk/client-kms` exports (one per operation of the service model), so a known operation
+ * kms-local does not implement answers `UnsupportedOperationException` and any other name
+ * `UnknownOperationException`.
+ */
+export const KMS_OPERATION_NAMES: ReadonlySet<string> = new Set(
+  Object.keys(kmsSdk).flatMap((name) => /^([A-Z][A-Za-z0-9]*)Command$/.exec(name)?.[1] ?? []),
+)
 
 /**
  * The operation name of an `X-Amz-Target` header, or `undefined`.

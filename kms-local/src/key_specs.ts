@@ -8,8 +8,12 @@
  * const spec = lookup(KEY_SPECS, 'RSA_3072') // { kind: 'rsa', modulusBits: 3072, ... }
  * ```
  */
+import type {
+  EncryptionAlgorithmSpec,
+  KeyUsageType,
+  SigningAlgorithmSpec,
+} from '@aws-sdk/client-kms'
 import { table } from './_table.ts'
-import type { EncryptionAlgorithmSpec, KeyUsage, SigningAlgorithmSpec } from './model_enums.ts'
 
 /** What kms-local knows about one supported key spec. */
 export interface KeySpecInfo {
@@ -21,7 +25,7 @@ export interface KeySpecInfo {
 }
 
 /** The key usages kms-local supports. */
-export type SupportedKeyUsage = Extract<KeyUsage, 'ENCRYPT_DECRYPT' | 'SIGN_VERIFY'>
+export type SupportedKeyUsage = Extract<KeyUsageType, 'ENCRYPT_DECRYPT' | 'SIGN_VERIFY'>
 
 const RSA_USAGES: readonly SupportedKeyUsage[] = Object.freeze(['ENCRYPT_DECRYPT', 'SIGN_VERIFY'])
 

@@ -10,12 +10,12 @@
  * store.resolve('alias/telemetry').keyId
  * ```
  */
+import type { AlgorithmSpec, ExpirationModelType, WrappingKeySpec } from '@aws-sdk/client-kms'
 import { plain, SHOWN_MAX_CHARS } from '../../platform/src/index.ts'
 import { KmsApiError } from './errors.ts'
 import type { KeyMaterial } from './key_material.ts'
 import { aliasArn, keyArn, parseKeyReference, type Locality } from './key_reference.ts'
 import type { SupportedKeySpec, SupportedKeyUsage } from './key_specs.ts'
-import type { ExpirationModel, WrappingAlgorithmSpec, WrappingKeySpec } from './model_enums.ts'
 import type { KeyObject } from 'node:crypto'
 
 /** The key states kms-local uses. */
@@ -25,7 +25,7 @@ export type StoredKeyState = 'Enabled' | 'Disabled' | 'PendingDeletion' | 'Pendi
 export interface ImportParameters {
   /** 32 hex digits, carried inside the import token. */
   readonly tokenId: string
-  readonly wrappingAlgorithm: WrappingAlgorithmSpec
+  readonly wrappingAlgorithm: AlgorithmSpec
   readonly wrappingKeySpec: WrappingKeySpec
   readonly privateKey: KeyObject
   /** Epoch milliseconds. */
@@ -52,7 +52,7 @@ export interface StoredKey {
   material: KeyMaterial | undefined
   /** Id of the material; kept after imported material expires, so only the same can come back. */
   keyMaterialId: string | undefined
-  expirationModel: ExpirationModel | undefined
+  expirationModel: ExpirationModelType | undefined
   validTo: number | undefined
   deletionDate: number | undefined
   importParameters: ImportParameters[]

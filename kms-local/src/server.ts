@@ -22,9 +22,14 @@ import { CLOSE_GRACE_MS, MAX_REQUEST_BYTES } from './defaults.ts'
 import { KmsApiError, KmsLocalError } from './errors.ts'
 import { plain, SHOWN_MAX_CHARS } from '../../platform/src/index.ts'
 import { decodeInput } from './input_schema.ts'
-import { isAwsJson, operationOfTarget, sendError, sendJson } from './json_protocol.ts'
+import {
+  isAwsJson,
+  KMS_OPERATION_NAMES,
+  operationOfTarget,
+  sendError,
+  sendJson,
+} from './json_protocol.ts'
 import { KeyStore, type StoredKey } from './key_store.ts'
-import { KMS_OPERATION_NAMES } from './model_enums.ts'
 import { OPERATIONS, type Operation, type OperationOutput } from './operations/index.ts'
 import { resolveOptions, type KmsLocalOptions } from './options.ts'
 import { THROTTLING_MESSAGE, TokenBucket } from './rate_limiter.ts'
@@ -43,8 +48,6 @@ export interface KmsLocalServer {
   /** Stops listening, waits for requests in flight (2 s at most), closes the audit log. */
   close(): Promise<void>
 }
-
-const OPERATION_NAMES: ReadonlySet<string> = new Set(KMS_OPERATION_NAMES)
 
 /**
  * Starts an endpoint. Rejects with `TypeError`/`RangeError` for bad options, and with
@@ -111,7 +114,7 @@ export async function startKmsLocal(options?: KmsLocalOptions): Promise<KmsLocal
       }
       operation = lookup(OPERATIONS, name)
       if (!operation) {
-        if (!OPERATION_NAMES.has(name)) {
+        if (!KMS_OPERATION_NAMES.has(name)) {
           throw new KmsApiError(
             'UnknownOperationException',
             `Unknown operation ${plain(name, SHOWN_MAX_CHARS)}`,

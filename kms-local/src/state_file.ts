@@ -18,6 +18,7 @@
  * writeState(file, store)
  * ```
  */
+import { AlgorithmSpec, ExpirationModelType, WrappingKeySpec } from '@aws-sdk/client-kms'
 import { createPrivateKey, randomBytes } from 'node:crypto'
 import {
   closeSync,
@@ -45,11 +46,6 @@ import {
   type StoredKey,
   type StoredKeyState,
 } from './key_store.ts'
-import {
-  EXPIRATION_MODEL,
-  type WrappingAlgorithmSpec,
-  type WrappingKeySpec,
-} from './model_enums.ts'
 
 /** The `format` member of a state document. */
 export const STATE_FORMAT = 'sealwire-kms-local-state'
@@ -298,7 +294,7 @@ function readKey(o: Record<string, unknown>, where: string, bad: Bad): StoredKey
     expirationModel:
       o.expirationModel === undefined
         ? undefined
-        : oneOf(o, 'expirationModel', EXPIRATION_MODEL, where, bad),
+        : oneOf(o, 'expirationModel', Object.values(ExpirationModelType), where, bad),
     validTo: optionalTime(o, 'validTo', where, bad),
     deletionDate: optionalTime(o, 'deletionDate', where, bad),
     importParameters,
@@ -332,7 +328,7 @@ function readImportParameters(
   }
   return {
     tokenId,
-    wrappingAlgorithm: wrappingAlgorithm as WrappingAlgorithmSpec,
+    wrappingAlgorithm: wrappingAlgorithm as AlgorithmSpec,
     wrappingKeySpec: wrappingKeySpec as WrappingKeySpec,
     privateKey,
     validTo: time(o, 'validTo', where, bad),

@@ -9,14 +9,15 @@
  * await kms.send(new CreateKeyCommand({ KeySpec: 'RSA_2048', KeyUsage: 'ENCRYPT_DECRYPT' }))
  * ```
  */
+import { CustomerMasterKeySpec, KeySpec, KeyUsageType, OriginType } from '@aws-sdk/client-kms'
 import { randomUUID } from 'node:crypto'
 import { lookup } from '../_table.ts'
 import { KmsApiError } from '../errors.ts'
+import { enumValues } from '../input_schema.ts'
 import { generateMaterial, keyMaterialId } from '../key_material.ts'
 import { keyMetadata } from '../key_metadata.ts'
 import { KEY_SPECS, type SupportedKeySpec, type SupportedKeyUsage } from '../key_specs.ts'
 import type { StoredKey } from '../key_store.ts'
-import { CUSTOMER_MASTER_KEY_SPEC, KEY_SPEC, KEY_USAGE, ORIGIN } from '../model_enums.ts'
 import { defineOperation } from './_operation.ts'
 
 /** The `CreateKey` handler. */
@@ -27,10 +28,10 @@ export const createKey = defineOperation({
   input: {
     Policy: { type: 'string', min: 1, max: 131072, pattern: /[\u0009\u000A\u000D\u0020-\u00FF]+/ },
     Description: { type: 'string', min: 0, max: 8192 },
-    KeyUsage: { type: 'string', enum: KEY_USAGE },
-    CustomerMasterKeySpec: { type: 'string', enum: CUSTOMER_MASTER_KEY_SPEC },
-    KeySpec: { type: 'string', enum: KEY_SPEC },
-    Origin: { type: 'string', enum: ORIGIN },
+    KeyUsage: { type: 'string', enum: enumValues(KeyUsageType) },
+    CustomerMasterKeySpec: { type: 'string', enum: enumValues(CustomerMasterKeySpec) },
+    KeySpec: { type: 'string', enum: enumValues(KeySpec) },
+    Origin: { type: 'string', enum: enumValues(OriginType) },
     CustomKeyStoreId: { type: 'string', min: 1, max: 64 },
     BypassPolicyLockoutSafetyCheck: { type: 'boolean' },
     Tags: {

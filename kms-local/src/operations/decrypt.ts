@@ -12,9 +12,15 @@
  * )
  * ```
  */
+import {
+  DryRunModifierType,
+  EncryptionAlgorithmSpec,
+  KeyEncryptionMechanism,
+} from '@aws-sdk/client-kms'
 import { lookup } from '../_table.ts'
 import { ENCRYPTION_ALGORITHMS } from '../encryption_algorithms.ts'
 import { KmsApiError } from '../errors.ts'
+import { enumValues } from '../input_schema.ts'
 import {
   checkKeyState,
   checkKeyUsage,
@@ -23,11 +29,6 @@ import {
 } from '../key_checks.ts'
 import { keyArn } from '../key_reference.ts'
 import type { StoredKey } from '../key_store.ts'
-import {
-  DRY_RUN_MODIFIER,
-  ENCRYPTION_ALGORITHM_SPEC,
-  KEY_ENCRYPTION_MECHANISM,
-} from '../model_enums.ts'
 import { oaepDecrypt } from '../rsa_oaep.ts'
 import { openSymmetric, readSymmetricKeyId } from '../symmetric_ciphertext.ts'
 import { checkNoContextForRsa } from './_context_rules.ts'
@@ -50,16 +51,19 @@ export const decrypt = defineOperation({
     EncryptionContext: ENCRYPTION_CONTEXT,
     GrantTokens: GRANT_TOKENS,
     KeyId: KEY_ID_OPTIONAL,
-    EncryptionAlgorithm: { type: 'string', enum: ENCRYPTION_ALGORITHM_SPEC },
+    EncryptionAlgorithm: { type: 'string', enum: enumValues(EncryptionAlgorithmSpec) },
     Recipient: {
       type: 'structure',
       members: {
-        KeyEncryptionAlgorithm: { type: 'string', enum: KEY_ENCRYPTION_MECHANISM },
+        KeyEncryptionAlgorithm: { type: 'string', enum: enumValues(KeyEncryptionMechanism) },
         AttestationDocument: { type: 'blob', min: 1, max: 262144 },
       },
     },
     DryRun: DRY_RUN,
-    DryRunModifiers: { type: 'list', member: { type: 'string', enum: DRY_RUN_MODIFIER } },
+    DryRunModifiers: {
+      type: 'list',
+      member: { type: 'string', enum: enumValues(DryRunModifierType) },
+    },
   },
   output: ['KeyId', 'Plaintext', 'EncryptionAlgorithm', 'KeyMaterialId'],
   handle(input, ctx) {

@@ -11,12 +11,13 @@
  * )
  * ```
  */
+import { EncryptionAlgorithmSpec } from '@aws-sdk/client-kms'
 import { lookup } from '../_table.ts'
 import { ENCRYPTION_ALGORITHMS, maxOaepPlaintext } from '../encryption_algorithms.ts'
 import { KmsApiError } from '../errors.ts'
+import { enumValues } from '../input_schema.ts'
 import { checkKeyState, checkKeyUsage, incompatibleAlgorithm } from '../key_checks.ts'
 import { KEY_SPECS } from '../key_specs.ts'
-import { ENCRYPTION_ALGORITHM_SPEC } from '../model_enums.ts'
 import { oaepEncrypt } from '../rsa_oaep.ts'
 import { sealSymmetric } from '../symmetric_ciphertext.ts'
 import {
@@ -39,7 +40,7 @@ export const encrypt = defineOperation({
     Plaintext: { type: 'blob', required: true, min: 1, max: 4096 },
     EncryptionContext: ENCRYPTION_CONTEXT,
     GrantTokens: GRANT_TOKENS,
-    EncryptionAlgorithm: { type: 'string', enum: ENCRYPTION_ALGORITHM_SPEC },
+    EncryptionAlgorithm: { type: 'string', enum: enumValues(EncryptionAlgorithmSpec) },
     DryRun: DRY_RUN,
   },
   output: ['CiphertextBlob', 'KeyId', 'EncryptionAlgorithm'],

@@ -14,15 +14,16 @@
  * )
  * ```
  */
+import { AlgorithmSpec, WrappingKeySpec } from '@aws-sdk/client-kms'
 import { randomBytes } from 'node:crypto'
 import { lookup } from '../_table.ts'
 import { IMPORT_PARAMETERS_TTL_MS } from '../defaults.ts'
 import { KmsApiError } from '../errors.ts'
+import { enumValues } from '../input_schema.ts'
 import { checkImportable } from '../key_checks.ts'
 import { encodeImportToken, WRAPPING_ALGORITHMS, WRAPPING_KEY_SPECS } from '../key_import.ts'
 import { generateRsaKeyPair } from '../key_material.ts'
 import { KEY_SPECS } from '../key_specs.ts'
-import { WRAPPING_ALGORITHM_SPEC, WRAPPING_KEY_SPEC } from '../model_enums.ts'
 import { KEY_ID_REQUIRED } from './_members.ts'
 import { defineOperation } from './_operation.ts'
 
@@ -36,8 +37,8 @@ export const getParametersForImport = defineOperation({
   mutating: true,
   input: {
     KeyId: KEY_ID_REQUIRED,
-    WrappingAlgorithm: { type: 'string', required: true, enum: WRAPPING_ALGORITHM_SPEC },
-    WrappingKeySpec: { type: 'string', required: true, enum: WRAPPING_KEY_SPEC },
+    WrappingAlgorithm: { type: 'string', required: true, enum: enumValues(AlgorithmSpec) },
+    WrappingKeySpec: { type: 'string', required: true, enum: enumValues(WrappingKeySpec) },
   },
   output: ['KeyId', 'ImportToken', 'PublicKey', 'ParametersValidTo'],
   async handle(input, ctx) {

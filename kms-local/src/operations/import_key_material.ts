@@ -12,12 +12,13 @@
  * }))
  * ```
  */
+import { ExpirationModelType, ImportType } from '@aws-sdk/client-kms'
 import { MAX_VALID_TO_MS } from '../defaults.ts'
 import { KmsApiError } from '../errors.ts'
+import { enumValues } from '../input_schema.ts'
 import { checkImportable, invalidCiphertext } from '../key_checks.ts'
 import { decodeImportToken, unwrapKeyMaterial, WRAPPING_ALGORITHMS } from '../key_import.ts'
 import { keyMaterialId, materialFromBytes } from '../key_material.ts'
-import { EXPIRATION_MODEL, IMPORT_TYPE } from '../model_enums.ts'
 import { KEY_ID_REQUIRED } from './_members.ts'
 import { defineOperation } from './_operation.ts'
 
@@ -31,8 +32,8 @@ export const importKeyMaterial = defineOperation({
     ImportToken: { type: 'blob', required: true, min: 1, max: 6144 },
     EncryptedKeyMaterial: { type: 'blob', required: true, min: 1, max: 6144 },
     ValidTo: { type: 'timestamp' },
-    ExpirationModel: { type: 'string', enum: EXPIRATION_MODEL },
-    ImportType: { type: 'string', enum: IMPORT_TYPE },
+    ExpirationModel: { type: 'string', enum: enumValues(ExpirationModelType) },
+    ImportType: { type: 'string', enum: enumValues(ImportType) },
     KeyMaterialDescription: { type: 'string', min: 0, max: 256, pattern: /^[a-zA-Z0-9:/_\s.-]+$/ },
     KeyMaterialId: { type: 'string', min: 64, max: 64, pattern: /^[a-f0-9]+$/ },
   },
