@@ -5,13 +5,13 @@
 import { describe, expect, it } from 'vitest'
 import { KeyRejectedError } from '../../envelope/src/index.ts'
 import { UsageError } from '../../platform/src/index.ts'
+import { KmsError, RetryExhausted } from '../../kms-client/src/index.ts'
+// Internals of the session, tested on their own.
 import {
-  KmsError,
-  RetryExhausted,
   isRetryableKmsError,
   isRetryableUnsentError,
   toKmsError,
-} from '../../kms-client/src/index.ts'
+} from '../../kms-client/src/classify.ts'
 
 /** An error shaped like the SDK's: a modelled exception with `$fault` and `$metadata`. */
 function awsError(name: string, status: number, message = `${name} happened`): Error {

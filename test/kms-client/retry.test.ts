@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from 'vitest'
 import { ManualClock } from '../../platform/src/index.ts'
-import { RetryExhausted, checkRetryConfig, withRetry } from '../../kms-client/src/index.ts'
+import { RetryExhausted, withRetry } from '../../kms-client/src/index.ts'
+import { checkRetryConfig } from '../../kms-client/src/retry.ts'
 import type { RetryEvent } from '../../kms-client/src/index.ts'
 import { caught, instantClock } from './_helpers.ts'
 
