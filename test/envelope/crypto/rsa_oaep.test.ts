@@ -1,9 +1,16 @@
-import { createPrivateKey, createPublicKey, privateDecrypt, constants } from 'node:crypto'
+import {
+  constants,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  privateDecrypt,
+} from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import {
   createKeyWrapper,
   createLocalUnwrap,
   DecryptionFailedError,
+  KeyRejectedError,
   parseRecipientKey,
 } from '../../../envelope/src/index.ts'
 import { hex, readVector, toHexString } from '../../helpers/vectors.ts'
@@ -19,6 +26,7 @@ interface OaepCase {
 interface OaepFile {
   testGroups: { keySize: number; privateKeyPkcs8: string; tests: OaepCase[] }[]
 }
+const FILE_2048 = 'wycheproof/rsa_oaep_2048_sha256_mgf1sha256_test.json'
 
 async function unwrapResult(unwrap: ReturnType<typeof createLocalUnwrap>, ct: string) {
   try {
@@ -97,5 +105,66 @@ describe('Wycheproof rsa_oaep_2048_sha256_mgf1sha1 (negative control)', () => {
       }
     }
     expect(rejected).toBe(31)
+  })
+})
+
+describe('createLocalUnwrap and createKeyWrapper: refusals', () => {
+  function caught(fn: () => unknown): unknown {
+    try {
+      fn()
+    } catch (err) {
+      return err
+    }
+    return 'returned'
+  }
+
+  it('a private key that is not PKCS#8 DER is KeyRejectedError ERR_KEY_UNSUPPORTED', () => {
+    const err = caught(() => createLocalUnwrap(Uint8Array.of(0x30, 0x03, 0x02, 0x01, 0x00)))
+    expect(err).toBeInstanceOf(KeyRejectedError)
+    expect(err).toMatchObject({
+      code: 'ERR_KEY_UNSUPPORTED',
+      message: 'the private key is not PKCS#8 DER',
+    })
+    expect((err as Error).cause).toBeInstanceOf(Error)
+  })
+
+  it('a key that is not an RSA private key is KeyRejectedError ERR_KEY_UNSUPPORTED', () => {
+    const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+    const rsaPublic = createPublicKey(
+      createPrivateKey({
+        key: Buffer.from(hex(readVector<OaepFile>(FILE_2048).testGroups[0]!.privateKeyPkcs8)),
+        format: 'der',
+        type: 'pkcs8',
+      }),
+    )
+    for (const key of [ec.privateKey, rsaPublic]) {
+      const err = caught(() => createLocalUnwrap(key))
+      expect(err).toBeInstanceOf(KeyRejectedError)
+      expect(err).toMatchObject({
+        code: 'ERR_KEY_UNSUPPORTED',
+        message: 'the private key is not an RSA private key',
+      })
+    }
+  })
+
+  it('anything else as the private key is a TypeError (a caller bug)', () => {
+    expect(() => createLocalUnwrap('-----BEGIN PRIVATE KEY-----' as never)).toThrow(
+      new TypeError('privateKey: expected a KeyObject or PKCS#8 DER bytes'),
+    )
+  })
+
+  it('a CEK longer than OAEP-SHA-256 can carry is a RangeError, sync and async', async () => {
+    const priv = createPrivateKey({
+      key: Buffer.from(hex(readVector<OaepFile>(FILE_2048).testGroups[0]!.privateKeyPkcs8)),
+      format: 'der',
+      type: 'pkcs8',
+    })
+    const wrapper = createKeyWrapper(
+      parseRecipientKey(createPublicKey(priv).export({ format: 'der', type: 'spki' })),
+    )
+    const error = new RangeError('cek: at most 190 bytes, got 191')
+    expect(() => wrapper.wrapSync!(new Uint8Array(191))).toThrow(error)
+    await expect(wrapper.wrap(new Uint8Array(191))).rejects.toThrow(error)
+    expect(wrapper.wrapSync!(new Uint8Array(190)).length).toBe(256)
   })
 })

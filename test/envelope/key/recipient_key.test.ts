@@ -117,6 +117,37 @@ describe('parseRecipientKey', () => {
     }
   })
 
+  it('names an exponent too large to print by its size (ERR_KEY_EXPONENT)', () => {
+    // The good SPKI with e = 65537 (02 03 010001) replaced by a 9-byte INTEGER (11 bytes with its
+    // head): every enclosing length grows by 6.
+    const spki = Buffer.from(good).toString('hex')
+    expect([spki.slice(0, 8), spki.slice(38, 46), spki.slice(48, 56)]).toEqual([
+      '30820122',
+      '0382010f',
+      '3082010a',
+    ])
+    expect(spki.endsWith('0203010001')).toBe(true)
+    const withExponent = (integer: string) =>
+      hex(
+        '30820128' +
+          spki.slice(8, 38) +
+          '03820115' +
+          spki.slice(46, 48) +
+          '30820110' +
+          spki.slice(56, -10) +
+          integer,
+      )
+    expect(rejection(withExponent('0209' + '01' + '00'.repeat(7) + '01'))).toEqual({
+      code: 'ERR_KEY_EXPONENT',
+      message: 'RSA public exponent of 65 bits; the profile requires 65537',
+    })
+    // Below 2^64 the value itself is shown (a positive INTEGER with a leading 00).
+    expect(rejection(withExponent('0209' + '00' + 'ff'.repeat(8)))).toEqual({
+      code: 'ERR_KEY_EXPONENT',
+      message: `RSA public exponent ${2n ** 64n - 1n}; the profile requires 65537`,
+    })
+  })
+
   it('throws TypeError for a non-Uint8Array', () => {
     expect(() => parseRecipientKey('MIIB' as never)).toThrow(
       new TypeError('spki: expected Uint8Array'),
