@@ -27,6 +27,7 @@
  * }
  * ```
  */
+import type { RecordsError } from './records/records.ts'
 
 const KEY_REJECTED_CODES = Object.freeze([
   'ERR_KEY_UNSUPPORTED',
@@ -63,6 +64,7 @@ export type EnvelopeErrorCode =
   | 'ERR_UNWRAP_UNAVAILABLE'
   | 'ERR_KEY_STORE_UNAVAILABLE'
   | 'ERR_NODE_CRYPTO_UNAVAILABLE'
+  | 'ERR_RECORDS_INVALID'
   | KeyRejectedCode
   | SealRefusedCode
 
@@ -297,3 +299,4 @@ export type AnyEnvelopeError =
   | NodeCryptoUnavailableError
   | KeyRejectedError
   | SealRefusedError
+  | RecordsError

@@ -21,6 +21,7 @@ import type {
   KeyRejectedCode,
   SealRefusedCode,
 } from '../../envelope/src/index.ts'
+import { RecordsError } from '../../envelope/src/records/records.ts'
 import { repoRoot } from '../helpers/vectors.ts'
 
 // Every code, once; `satisfies` makes tsc fail when the union and this list differ.
@@ -34,6 +35,7 @@ const ALL_CODES = Object.keys({
   ERR_UNWRAP_UNAVAILABLE: true,
   ERR_KEY_STORE_UNAVAILABLE: true,
   ERR_NODE_CRYPTO_UNAVAILABLE: true,
+  ERR_RECORDS_INVALID: true,
   ERR_KEY_UNSUPPORTED: true,
   ERR_KEY_SIZE: true,
   ERR_KEY_EXPONENT: true,
@@ -75,6 +77,11 @@ const singles = [
     NodeCryptoUnavailableError,
     new NodeCryptoUnavailableError('f'),
     'f needs node:crypto, which this runtime does not have',
+  ],
+  [
+    RecordsError,
+    new RecordsError('record 0: clock must be 0 or 1'),
+    'record 0: clock must be 0 or 1',
   ],
 ] as const
 

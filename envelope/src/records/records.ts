@@ -18,6 +18,7 @@
  * ```
  */
 import { decode, encode, rfc8949EncodeOptions } from 'cborg'
+import { EnvelopeError } from '../errors.ts'
 
 /** A JSON value, as submitted. */
 export type JsonValue =
@@ -65,12 +66,10 @@ export type RecordsErrorCode = 'ERR_RECORDS_INVALID'
  * // ERR_RECORDS_INVALID: record 0: stream must be 1 to 128 UTF-8 bytes
  * ```
  */
-export class RecordsError extends Error {
+export class RecordsError extends EnvelopeError<RecordsErrorCode> {
   static readonly code = 'ERR_RECORDS_INVALID' as const
-  readonly code: RecordsErrorCode = 'ERR_RECORDS_INVALID'
   constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options)
-    this.name = new.target.name
+    super(RecordsError.code, message, options)
   }
 }
 
