@@ -51,6 +51,8 @@ export interface RuntimeFailure {
 export interface Report {
   readonly date: string
   readonly cpu: string
+  /** The 1-minute load average when the run started and when it ended (0 where not reported). */
+  readonly load?: readonly [number, number]
   readonly plan: Plan
   /** Set when the run used the `--quick` plan (a smoke check, not numbers to keep). */
   readonly quick?: boolean
@@ -292,6 +294,13 @@ export function renderReport(report: Report): string {
     '',
     `- date: ${report.date}`,
     `- CPU: ${report.cpu}`,
+    ...(report.load
+      ? [
+          `- machine load (1-min load average) at start / end: ${report.load[0].toFixed(1)} / ` +
+            `${report.load[1].toFixed(1)} (other work on the machine; well above the core ` +
+            'count, msg/s and spreads suffer and ratios get noisier)',
+        ]
+      : []),
     `- runtimes: ${runtimes}`,
     `- method: per runtime, every candidate × size is warmed up for ${plan.warmupMs} ms, then ` +
       `${plan.rounds} interleaved rounds of ${plan.roundMs} ms each (round r rotates the order ` +

@@ -15,7 +15,7 @@
  */
 import { spawn } from 'node:child_process'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
-import { cpus } from 'node:os'
+import { cpus, loadavg } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createContext, SIZES, telemetryPayload } from './bench_context.ts'
@@ -149,6 +149,7 @@ async function main(options: Options): Promise<void> {
   const root = findRoot()
   const cpu = cpus()
   const date = new Date().toISOString()
+  const loadBefore = loadavg()[0]!
   log(
     `plan: ${plan.rounds} rounds × ${plan.roundMs} ms, warm-up ${plan.warmupMs} ms` +
       (options.quick ? ' (--quick)' : '') +
@@ -163,6 +164,7 @@ async function main(options: Options): Promise<void> {
     cpu: `${cpu[0]?.model.trim() ?? 'unknown'} (${cpu.length} logical cores)`,
     plan,
     quick: options.quick,
+    load: [loadBefore, loadavg()[0]!],
     totalMs: performance.now() - started,
     runs: [node, bun],
   }
