@@ -5,7 +5,7 @@
  *
  * @example
  * ```ts
- * checkEndpoint('http://user:secret@127.0.0.1:4599') // 'http://127.0.0.1:4599/'
+ * checkEndpoint('http://user:secret@127.0.0.1:4599') // 'http://127.0.0.1:4599'
  * ```
  */
 import { UsageError, shown, withoutUserinfo } from '../../platform/src/index.ts'
@@ -32,6 +32,22 @@ export function checkEndpoint(endpoint: string): string {
     throw new UsageError(
       `endpoint ${shown(refusedForDisplay(endpoint))} must be an http or https URL`,
     )
+  }
+  return stripUserinfo(endpoint, url)
+}
+
+/**
+ * The URL as given, minus its userinfo: string surgery keeps the operator's spelling (no trailing
+ * slash added), checked against the WHATWG parse; platform's `withoutUserinfo` when in doubt.
+ */
+function stripUserinfo(endpoint: string, url: URL): string {
+  if (url.username === '' && url.password === '') return endpoint
+  const cut = endpoint.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#]*@/i, '$1')
+  try {
+    const again = new URL(cut)
+    if (again.username === '' && again.password === '' && again.host === url.host) return cut
+  } catch {
+    // fall through
   }
   return withoutUserinfo(endpoint)
 }

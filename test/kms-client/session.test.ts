@@ -380,7 +380,7 @@ describe('a password in the endpoint URL is never stored or printed (regression)
 
   it('the session and what it describes carry the endpoint without userinfo', async () => {
     const s = session({ endpoint: withUserinfo(kms.endpoint) })
-    expect(s.endpoint).toBe(`${kms.endpoint}/`)
+    expect(s.endpoint).toBe(kms.endpoint)
     expectNoSecret(await s.describe())
     const fetched = await fetchPublicKey(
       s,
@@ -390,8 +390,20 @@ describe('a password in the endpoint URL is never stored or printed (regression)
         )
       ).KeyMetadata!.Arn!,
     )
-    expect(fetched.source.endpoint).toBe(`${kms.endpoint}/`)
+    expect(fetched.source.endpoint).toBe(kms.endpoint)
     expectNoSecret(fetched)
+  })
+
+  it('checkEndpoint keeps the URL as written, minus the userinfo', () => {
+    for (const [given, want] of [
+      ['http://u:p@127.0.0.1:4599', 'http://127.0.0.1:4599'],
+      ['https://u:p@kms.example.com/base/', 'https://kms.example.com/base/'],
+      ['http://u:p@w@127.0.0.1:1', 'http://127.0.0.1:1'],
+      ['http://user@host:1?x=1', 'http://host:1?x=1'],
+      ['http://127.0.0.1:4599', 'http://127.0.0.1:4599'],
+    ]) {
+      expect(checkEndpoint(given!)).toBe(want)
+    }
   })
 
   it('errors never hold it: refused connection, timeout, HTML, KMS refusal, bad URL', async () => {
