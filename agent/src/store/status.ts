@@ -11,9 +11,10 @@
  * console.log(s.sequence.reservedThrough, s.outbox.count, s.outbox.bytes, s.currentEpochId)
  * ```
  */
+import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import type { SqliteDatabase } from '../../../platform/src/index.ts'
-import { openSqlite, shown, systemClock } from '../../../platform/src/index.ts'
+import { IoError, openSqlite, shown, systemClock } from '../../../platform/src/index.ts'
 import type { Clock } from '../../../platform/src/index.ts'
 import { STATE_DB_FILE } from './database.ts'
 import { StoreError } from './errors.ts'
@@ -139,7 +140,7 @@ export interface ReadStatusOptions {
 /**
  * Opens `<stateDir>/agent.db` read-only, reads the snapshot and closes: safe while the agent runs.
  *
- * @throws {IoError} `ERR_IO` when there is no `agent.db` (reason `missing`) or it cannot be read;
+ * @throws {IoError} `ERR_IO`: reason `missing` when there is no `agent.db`, another when it cannot be read;
  *   {@link StoreError} as {@link statusOf}.
  * @example
  * ```ts
@@ -147,7 +148,15 @@ export interface ReadStatusOptions {
  * ```
  */
 export function readStoreStatus(stateDir: string, options: ReadStatusOptions = {}): StoreStatus {
-  const db = openSqlite(join(stateDir, STATE_DB_FILE), { readonly: true })
+  const path = join(stateDir, STATE_DB_FILE)
+  if (!existsSync(path)) {
+    throw new IoError(
+      'missing',
+      path,
+      `no agent state in ${shown(stateDir)} (${STATE_DB_FILE} is missing)`,
+    )
+  }
+  const db = openSqlite(path, { readonly: true })
   try {
     return statusOf(db, (options.clock ?? systemClock).now())
   } finally {
