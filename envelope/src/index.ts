@@ -95,3 +95,17 @@ export type {
   SealRefusedCode,
 } from './errors.ts'
 export { toHex, fromHex } from './_bytes.ts'
+export {
+  checkJsonValue,
+  decodeRecords,
+  defaultRecordLimits,
+  encodeRecords,
+  RecordsError,
+} from './records/records.ts'
+export type {
+  ClockState,
+  JsonValue,
+  RecordLimits,
+  RecordsErrorCode,
+  TelemetryRecord,
+} from './records/records.ts'
