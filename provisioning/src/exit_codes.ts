@@ -1,12 +1,20 @@
 /**
  * Exit codes of `sealwire-provision`: one per class of failure, so a station script can tell a
- * refused key from an unreachable KMS without parsing text. The table is the one in the README.
+ * refused key from an unreachable KMS without parsing text. Every code the station can meet is
+ * listed, whichever component throws it; the table is the README's. A code missing here would be
+ * reported as a bug (`ERR_INTERNAL`, exit 1), so the type below makes the compiler check that
+ * every code of every union is mapped.
  *
  * @example
  * ```ts
- * process.exitCode = exitCodeOf('ERR_KMS_UNAVAILABLE') // 7
+ * reportError(err, io, exitCodeOf) // 'error ERR_KMS_UNAVAILABLE: …', returns 7
  * ```
  */
+import type { DeviceBundleErrorCode } from '../../device-bundle/src/index.ts'
+import type { KeyRejectedCode } from '../../envelope/src/index.ts'
+import type { KmsErrorCode } from '../../kms-client/src/index.ts'
+import type { ExitCodeOf } from '../../platform/src/index.ts'
+import { EXIT, exitCodeTable } from '../../platform/src/index.ts'
 import type { ProvisioningErrorCode } from './errors.ts'
 
 /**
@@ -18,9 +26,9 @@ import type { ProvisioningErrorCode } from './errors.ts'
  * ```
  */
 export const EXIT_CODES = Object.freeze({
-  ok: 0,
-  internal: 1,
-  usage: 2,
+  ok: EXIT.ok,
+  internal: EXIT.internal,
+  usage: EXIT.usage,
   keyRefused: 3,
   pinMismatch: 4,
   bundle: 5,
@@ -33,37 +41,47 @@ export const EXIT_CODES = Object.freeze({
 /** One exit-code class. */
 export type ExitClass = keyof typeof EXIT_CODES
 
-const CLASS_OF: Readonly<Record<ProvisioningErrorCode, ExitClass>> = Object.assign(
-  Object.create(null) as Record<ProvisioningErrorCode, ExitClass>,
-  {
-    ERR_USAGE: 'usage',
-    ERR_KEY_SPEC: 'keyRefused',
-    ERR_KEY_USAGE: 'keyRefused',
-    ERR_KEY_ALGORITHM: 'keyRefused',
-    ERR_KEY_STATE: 'keyRefused',
-    ERR_KEY_SIZE: 'keyRefused',
-    ERR_KEY_EXPONENT: 'keyRefused',
-    ERR_KEY_UNSUPPORTED: 'keyRefused',
-    ERR_KEY_PIN_MISMATCH: 'pinMismatch',
-    ERR_BUNDLE_MISSING: 'bundle',
-    ERR_BUNDLE_CORRUPT: 'bundle',
-    ERR_BUNDLE_CONFLICT: 'bundle',
-    ERR_CSV_INVALID: 'csv',
-    ERR_KMS_UNAVAILABLE: 'kmsUnavailable',
-    ERR_KMS_DENIED: 'kmsRefused',
-    ERR_KMS_REQUEST: 'kmsRefused',
-    ERR_IO: 'io',
-  } satisfies Record<ProvisioningErrorCode, ExitClass>,
-)
+/** Every error code `sealwire-provision` can meet. */
+export type StationErrorCode =
+  | 'ERR_USAGE'
+  | 'ERR_IO'
+  | KeyRejectedCode
+  | DeviceBundleErrorCode
+  | KmsErrorCode
+  | ProvisioningErrorCode
+
+const CLASS_OF: Readonly<Record<StationErrorCode, ExitClass>> = Object.freeze({
+  ERR_USAGE: 'usage',
+  ERR_KEY_SPEC: 'keyRefused',
+  ERR_KEY_USAGE: 'keyRefused',
+  ERR_KEY_ALGORITHM: 'keyRefused',
+  ERR_KEY_STATE: 'keyRefused',
+  ERR_KEY_SIZE: 'keyRefused',
+  ERR_KEY_EXPONENT: 'keyRefused',
+  ERR_KEY_UNSUPPORTED: 'keyRefused',
+  ERR_KEY_PIN_MISMATCH: 'pinMismatch',
+  ERR_BUNDLE_MISSING: 'bundle',
+  ERR_BUNDLE_CORRUPT: 'bundle',
+  ERR_BUNDLE_CONFLICT: 'bundle',
+  ERR_CSV_INVALID: 'csv',
+  ERR_KMS_UNAVAILABLE: 'kmsUnavailable',
+  ERR_KMS_DENIED: 'kmsRefused',
+  ERR_KMS_REQUEST: 'kmsRefused',
+  ERR_IO: 'io',
+})
+
+const byExit: Record<number, StationErrorCode[]> = {}
+for (const [code, cls] of Object.entries(CLASS_OF) as [StationErrorCode, ExitClass][]) {
+  ;(byExit[EXIT_CODES[cls]] ??= []).push(code)
+}
 
 /**
- * The process exit code for an error code.
+ * The exit code of an error code, or `undefined` for a code the station does not know (platform's
+ * `reportError` then reports it as internal).
  *
  * @example
  * ```ts
  * exitCodeOf('ERR_KEY_PIN_MISMATCH') // 4
  * ```
  */
-export function exitCodeOf(code: ProvisioningErrorCode): number {
-  return EXIT_CODES[CLASS_OF[code]]
-}
+export const exitCodeOf: ExitCodeOf = exitCodeTable(byExit)

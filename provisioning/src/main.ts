@@ -2,28 +2,38 @@
  * `sealwire-provision`: the manufacture-station CLI, as a function that returns the exit code.
  *
  * `main` never throws and never exits the process: a failure is one line on stderr,
- * `error ERR_CODE: message`, and the exit code of its class (`exit_codes.ts`, README). No stack
- * trace unless `SEALWIRE_DEBUG=1`. Tests call it in-process with captured streams.
+ * `error ERR_CODE: message` (platform's `reportError`), and the exit code of its class
+ * (`exit_codes.ts`, README). No stack trace unless `SEALWIRE_DEBUG=1`. Tests call it in-process
+ * with captured streams.
  *
  * @example
  * ```ts
  * const code = await main(['verify', '/out/dev-1'], { stdout, stderr, env: process.env })
  * ```
  */
-import { integerFlag, parseCommandArgs, splitCommand, wantsHelp } from './cli/args.ts'
-import type { CliIo } from './cli/cli_io.ts'
+import { KmsSession, kmsClientDefaults } from '../../kms-client/src/index.ts'
+import type { CliIo, Clock } from '../../platform/src/index.ts'
+import {
+  defaultCliIo,
+  EXIT,
+  integerFlag,
+  optionalString,
+  parseCommandArgs,
+  reportError,
+  shown,
+  splitCommand,
+  systemClock,
+  UsageError,
+  wantsHelp,
+  withoutUserinfo,
+} from '../../platform/src/index.ts'
 import { batchCommand } from './commands/batch.ts'
 import type { Command, CommandContext } from './commands/command.ts'
-import { GLOBAL_HELP } from './commands/command.ts'
+import { GLOBAL_FLAGS, GLOBAL_HELP } from './commands/command.ts'
 import { createKeyCommand } from './commands/create_key.ts'
 import { fetchCommand } from './commands/fetch.ts'
 import { verifyCommand } from './commands/verify.ts'
-import { defaults } from './defaults.ts'
-import { ProvisioningError, UsageError } from './errors.ts'
-import { EXIT_CODES, exitCodeOf } from './exit_codes.ts'
-import { KmsSession } from './kms/kms_session.ts'
-import { optionalString } from './cli/args.ts'
-import { plain, shown } from './_sanitize.ts'
+import { exitCodeOf } from './exit_codes.ts'
 
 const COMMANDS: Readonly<Record<string, Command>> = Object.freeze(
   Object.assign(Object.create(null) as Record<string, Command>, {
@@ -49,6 +59,11 @@ Run "sealwire-provision <command> --help" for a command's flags.
 ${GLOBAL_HELP}
 `
 
+/** What `main` may be given besides the streams: the clock (tests). */
+export interface MainOptions extends Partial<CliIo> {
+  readonly clock?: Clock | undefined
+}
+
 /**
  * Runs the CLI with `argv` (without the node and script paths) and returns the exit code.
  *
@@ -57,19 +72,15 @@ ${GLOBAL_HELP}
  * process.exitCode = await main(process.argv.slice(2))
  * ```
  */
-export async function main(argv: readonly string[], io: Partial<CliIo> = {}): Promise<number> {
-  const cli: CliIo = {
-    stdout: io.stdout ?? process.stdout,
-    stderr: io.stderr ?? process.stderr,
-    env: io.env ?? process.env,
-  }
+export async function main(argv: readonly string[], io: MainOptions = {}): Promise<number> {
+  const cli = defaultCliIo(io)
   let session: KmsSession | undefined
   try {
-    const { command, rest } = splitCommand(argv)
+    const { command, rest } = splitCommand(argv, GLOBAL_FLAGS)
     if (command === undefined) {
       if (wantsHelp(rest)) {
         cli.stdout.write(MAIN_HELP)
-        return EXIT_CODES.ok
+        return EXIT.ok
       }
       cli.stderr.write(MAIN_HELP)
       throw new UsageError('no command given')
@@ -82,50 +93,47 @@ export async function main(argv: readonly string[], io: Partial<CliIo> = {}): Pr
     }
     if (wantsHelp(rest)) {
       cli.stdout.write(cmd.help)
-      return EXIT_CODES.ok
+      return EXIT.ok
     }
-    const args = parseCommandArgs(rest, cmd.flags, cmd.maxPositionals)
+    const args = parseCommandArgs(rest, { ...GLOBAL_FLAGS, ...cmd.flags }, cmd.maxPositionals)
     const maxRetries = optionalString(args, 'max-retries')
     const retry =
       maxRetries === undefined
-        ? defaults.retry
-        : { ...defaults.retry, maxRetries: integerFlag(maxRetries, '--max-retries', 0, 20) }
+        ? kmsClientDefaults.retry
+        : {
+            ...kmsClientDefaults.retry,
+            maxRetries: integerFlag(maxRetries, '--max-retries', 0, 20),
+          }
+    const endpoint = optionalString(args, 'endpoint')
+    const clock = io.clock ?? systemClock
     const ctx: CommandContext = {
       io: cli,
-      now: () => new Date(),
+      clock,
       kms() {
-        session ??= new KmsSession({
-          region: optionalString(args, 'region'),
-          endpoint: optionalString(args, 'endpoint'),
-          profile: optionalString(args, 'profile'),
-          env: cli.env,
-          retry,
-        })
+        if (session === undefined) {
+          if (endpoint !== undefined && withoutUserinfo(endpoint) !== endpoint) {
+            // The SDK signs with AWS credentials and never sends URL userinfo; kms-client drops
+            // it, so it is never stored in a manifest or printed. Say so, once.
+            cli.stderr.write(
+              'warning: --endpoint: the user name and password in the URL are ignored and never stored\n',
+            )
+          }
+          session = new KmsSession({
+            region: optionalString(args, 'region'),
+            endpoint,
+            profile: optionalString(args, 'profile'),
+            env: cli.env,
+            retry,
+            clock,
+          })
+        }
         return session
       },
     }
     return await cmd.run(args, ctx)
   } catch (err) {
-    return report(err, cli)
+    return reportError(err, cli, exitCodeOf)
   } finally {
     session?.close()
   }
-}
-
-function report(err: unknown, io: CliIo): number {
-  const debug = io.env.SEALWIRE_DEBUG === '1'
-  if (err instanceof ProvisioningError) {
-    io.stderr.write(`error ${err.code}: ${oneLine(err.message)}\n`)
-    if (debug && err.stack) io.stderr.write(`${err.stack}\n`)
-    return exitCodeOf(err.code)
-  }
-  const message = err instanceof Error ? err.message : String(err)
-  io.stderr.write(`error ERR_INTERNAL: ${oneLine(message)} (a bug; rerun with SEALWIRE_DEBUG=1)\n`)
-  if (debug && err instanceof Error && err.stack) io.stderr.write(`${err.stack}\n`)
-  return EXIT_CODES.internal
-}
-
-function oneLine(message: string): string {
-  // Messages embed sanitized values already; this only guarantees the one-line contract.
-  return /[\n\r]/.test(message) ? plain(message, 1000) : message
 }

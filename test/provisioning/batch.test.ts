@@ -8,12 +8,10 @@ import { readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startKmsLocal } from '../../kms-local/src/index.ts'
-import { BUNDLE_FILES, FILE_MODES, main, verifyBundle } from '../../provisioning/src/index.ts'
-import { capture, cleanupTempDirs, tempDir } from './_helpers.ts'
-
-type Kms = Awaited<ReturnType<typeof startKmsLocal>>
-
-const ENV = { AWS_ACCESS_KEY_ID: 'AKIDLOCALTEST', AWS_SECRET_ACCESS_KEY: 'local-secret' }
+import { BUNDLE_FILES, FILE_MODES, verifyBundle } from '../../device-bundle/src/index.ts'
+import { main } from '../../provisioning/src/index.ts'
+import type { Kms } from './_helpers.ts'
+import { capture, cleanupTempDirs, ENV, tempDir } from './_helpers.ts'
 let kms: Kms
 let flags: string[]
 let keyArn: string
@@ -340,5 +338,63 @@ describe('batch refuses bad input before calling KMS', () => {
     ])
     expect(prefix.code).toBe(2)
     expect(prefix.err).toMatch(/^error ERR_USAGE: --topic-prefix "a\/#"/)
+  })
+})
+
+describe('topic prefixes within AWS IoT Core limits', () => {
+  it('refuses a prefix over 122 bytes or 6 levels with ERR_USAGE before calling KMS', async () => {
+    const root = await tempDir()
+    const csv = await writeCsv(root, ['a'])
+    const before = kms.callCount()
+    for (const [prefix, message] of [
+      ['p'.repeat(123), /is 123 bytes; at most 122/],
+      ['a/b/c/d/e/f/g', /has 7 levels; at most 6/],
+    ] as const) {
+      const r = await run([
+        'batch',
+        '--devices',
+        csv,
+        '--key-id',
+        'k',
+        '--out',
+        root,
+        '--topic-prefix',
+        prefix,
+      ])
+      expect(r.code).toBe(2)
+      expect(r.err).toMatch(/^error ERR_USAGE: --topic-prefix "[a-z/]+…?" /)
+      expect(r.err).toMatch(message)
+    }
+    expect(kms.callCount()).toBe(before)
+  })
+})
+
+describe('verify on a device folder checks agent.json too, as the agent does', () => {
+  it('prints the device id and topics; an agent.json pinning another key → ERR_KEY_PIN_MISMATCH, exit 4', async () => {
+    const root = await tempDir()
+    const csv = await writeCsv(root, ['gw-1'])
+    const out = join(root, 'out')
+    const r = await run(['batch', '--devices', csv, '--key-id', 'alias/fleet', '--out', out])
+    expect(r.code, r.err).toBe(0)
+    const pin = /^pinSha256: ([0-9a-f]{64})$/m.exec(r.out)![1]!
+    const dir = join(out, 'gw-1')
+    const ok = await run(['verify', dir, '--expect-sha256', pin])
+    expect(ok.code, ok.err).toBe(0)
+    expect(ok.out).toMatch(
+      /\npinId: [0-9a-f]{16}\ndeviceId: gw-1\ndataTopic: sealwire\/gw-1\/data\nkeyTopic: sealwire\/gw-1\/key\n$/,
+    )
+    const path = join(dir, BUNDLE_FILES.agentConfig)
+    const other = 'ab'.repeat(32)
+    const text = (await readFile(path, 'utf8'))
+      .replace(pin, other)
+      .replace(pin.slice(0, 16), other.slice(0, 16))
+    await writeFile(path, text)
+    const bad = await run(['verify', dir])
+    expect(bad.code).toBe(4)
+    expect(bad.err).toMatch(
+      new RegExp(
+        `^error ERR_KEY_PIN_MISMATCH: agent\\.json in ".*gw-1" pins sha256:${other}, but the bundle holds sha256:${pin}\\n$`,
+      ),
+    )
   })
 })

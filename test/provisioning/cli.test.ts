@@ -18,12 +18,19 @@ import {
 } from '@aws-sdk/client-kms'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startKmsLocal } from '../../kms-local/src/index.ts'
-import { BUNDLE_FILES, EXIT_CODES, FILE_MODES, main } from '../../provisioning/src/index.ts'
-import { capture, cleanupTempDirs, hex, rsaSpki, sha256Hex, tempDir, VECTORS } from './_helpers.ts'
-
-type Kms = Awaited<ReturnType<typeof startKmsLocal>>
-
-const ENV = { AWS_ACCESS_KEY_ID: 'AKIDLOCALTEST', AWS_SECRET_ACCESS_KEY: 'local-secret' }
+import { BUNDLE_FILES, FILE_MODES } from '../../device-bundle/src/index.ts'
+import { EXIT_CODES, main } from '../../provisioning/src/index.ts'
+import type { Kms } from './_helpers.ts'
+import {
+  capture,
+  cleanupTempDirs,
+  ENV,
+  hex,
+  rsaSpki,
+  sha256Hex,
+  tempDir,
+  VECTORS,
+} from './_helpers.ts'
 let kms: Kms
 let sdk: KMSClient
 let globalFlags: string[]
@@ -537,7 +544,6 @@ describe('KMS unavailable, throttled, or without credentials', () => {
   it('retries a refused connection, then one line ERR_KMS_UNAVAILABLE, exit 7', async () => {
     const port = await closedPort()
     const out = join(await tempDir(), 'key')
-    const started = performance.now()
     const r = await run([
       'fetch',
       '--key-id',
@@ -559,8 +565,7 @@ describe('KMS unavailable, throttled, or without credentials', () => {
         `KMS DescribeKey at http://127.0.0.1:${port} failed after 3 attempts: .*ECONNREFUSED`,
       ),
     )
-    // Two backoffs of 100–200 ms and 200–400 ms.
-    expect(performance.now() - started).toBeGreaterThanOrEqual(290)
+    // The backoffs themselves (full jitter, bounded) are kms-client's, tested there.
   })
 
   /**
@@ -611,7 +616,6 @@ describe('KMS unavailable, throttled, or without credentials', () => {
     const proxy = await throttlingProxy(kms.endpoint, 'GetPublicKey', 2)
     try {
       const before = kms.callCount('GetPublicKey')
-      const started = performance.now()
       const r = await run(
         [
           'fetch',
@@ -629,8 +633,6 @@ describe('KMS unavailable, throttled, or without credentials', () => {
       expect(r.code, r.err).toBe(0)
       expect(proxy.throttled()).toBe(2)
       expect(kms.callCount('GetPublicKey') - before).toBe(1)
-      // Backoffs of 100–200 ms then 200–400 ms.
-      expect(performance.now() - started).toBeGreaterThanOrEqual(290)
     } finally {
       await proxy.close()
     }

@@ -1,5 +1,6 @@
 /**
- * The devices CSV: RFC 4180 parsing, device id rules, and errors that name the line.
+ * The devices CSV: RFC 4180 parsing (csv-parse), device-bundle's device-id rule, and errors that
+ * name the line where the row starts.
  */
 import { describe, expect, it } from 'vitest'
 import { CsvError, parseDevicesCsv } from '../../provisioning/src/index.ts'
@@ -48,6 +49,15 @@ describe('parseDevicesCsv: refused files, each with ERR_CSV_INVALID and the line
     ['an empty id', 'device_id,x\n,1\n', 2, /device_id "" may contain only/],
     ['a 129-character id', `device_id\n${'a'.repeat(129)}\n`, 2, /1 to 128 characters/],
     ['the id ".."', 'device_id\n..\n', 2, /cannot be "\." or "\.\."/],
+    ['an id beginning with "-"', 'device_id\n-rf\n', 2, /device_id "-rf" cannot begin with "-"/],
+    [
+      'an id beginning with "."',
+      'device_id\n.x\n',
+      2,
+      /device_id "\.x" cannot begin with "-" or "\."/,
+    ],
+    ['a bare CR', 'device_id,x\na,b\rc\n', 2, /a bare CR \(use LF or CRLF line ends\)/],
+    ['a CR-only file', 'device_id\rdev-1\rdev-2', 1, /a bare CR/],
     ['a non-ASCII id', 'device_id\ndév\n', 2, /may contain only/],
     ['a control character', 'device_id\ndev\u0007\n', 2, /"dev\\u0007"/],
     ['a duplicate id', 'device_id\na\nb\na\n', 4, /duplicate device_id "a" \(first on line 2\)/],
@@ -76,6 +86,12 @@ describe('parseDevicesCsv: refused files, each with ERR_CSV_INVALID and the line
   it('counts lines inside quoted fields for later rows', () => {
     const err = csvError('device_id,note\na,"two\nlines"\nb/c,x\n')
     expect(err.line).toBe(4)
+  })
+
+  it('names the line where a row with an unclosed quote starts, after blank lines', () => {
+    const err = csvError('device_id,note\n\na,1\n\n\nb,"open\nstill\n')
+    expect(err.line).toBe(6)
+    expect(err.message).toBe('devices CSV line 6: a quoted field is not closed')
   })
 
   it('refuses more devices than maxDevices', () => {

@@ -1,33 +1,30 @@
 /**
- * End to end through kms-local: create-key → fetch → the device's bundle check → seal with the
- * envelope → open with KMS Decrypt, one Decrypt per epoch however many messages it holds.
+ * End to end through kms-local: create-key → batch → the device agent's start-up check
+ * (`verifyDeviceFolder`) → seal with the envelope → open with kms-client's `kmsUnwrap` (KMS
+ * `Decrypt`), one Decrypt per epoch however many messages it holds.
  */
 import { randomBytes } from 'node:crypto'
+import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { DecryptCommand, KMSClient } from '@aws-sdk/client-kms'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startKmsLocal } from '../../kms-local/src/index.ts'
-import { createKeyWrapper, Opener, parseRecipientKey, Sealer } from '../../envelope/src/index.ts'
-import { main, verifyBundle } from '../../provisioning/src/index.ts'
-import { capture, cleanupTempDirs, tempDir } from './_helpers.ts'
+import { createKeyWrapper, Opener, Sealer } from '../../envelope/src/index.ts'
+import { deviceIdFromTopic, verifyDeviceFolder } from '../../device-bundle/src/index.ts'
+import { KmsSession, kmsUnwrap } from '../../kms-client/src/index.ts'
+import { main } from '../../provisioning/src/index.ts'
+import type { Kms } from './_helpers.ts'
+import { capture, cleanupTempDirs, ENV, tempDir } from './_helpers.ts'
 
-type Kms = Awaited<ReturnType<typeof startKmsLocal>>
-
-const ENV = { AWS_ACCESS_KEY_ID: 'AKIDLOCALTEST', AWS_SECRET_ACCESS_KEY: 'local-secret' }
 let kms: Kms
-let client: KMSClient
+let session: KmsSession
 
 beforeAll(async () => {
   kms = await startKmsLocal({ port: 0 })
-  client = new KMSClient({
-    endpoint: kms.endpoint,
-    region: kms.region,
-    credentials: { accessKeyId: ENV.AWS_ACCESS_KEY_ID, secretAccessKey: ENV.AWS_SECRET_ACCESS_KEY },
-  })
+  session = new KmsSession({ endpoint: kms.endpoint, region: kms.region, env: ENV })
 })
 
 afterAll(async () => {
-  client?.destroy()
+  session?.close()
   await kms?.close()
   await cleanupTempDirs()
 })
@@ -39,22 +36,36 @@ async function cli(args: string[]): Promise<string> {
   return c.out()
 }
 
-describe('create-key → fetch → seal → KMS Decrypt → open', () => {
+describe('create-key → batch → verifyDeviceFolder → seal → kmsUnwrap → open', () => {
   for (const spec of ['RSA_2048', 'RSA_3072'] as const) {
     it(`round-trips several messages of one epoch with one Decrypt (${spec})`, async () => {
       const alias = `alias/e2e-${spec}`
       const created = await cli(['create-key', '--alias', alias, '--spec', spec])
       const keyArn = /^keyArn: (\S+)$/m.exec(created)![1]!
-      const dir = join(await tempDir(), 'key')
-      const fetched = await cli(['fetch', '--key-id', alias, '--out', dir])
-      const pin = /^pinSha256: (\S+)$/m.exec(fetched)![1]!
+      const root = await tempDir()
+      await writeFile(join(root, 'devices.csv'), 'device_id\ndev-0001\n')
+      const batch = await cli([
+        'batch',
+        '--devices',
+        join(root, 'devices.csv'),
+        '--key-id',
+        alias,
+        '--out',
+        join(root, 'out'),
+        '--topic-prefix',
+        'acme/line7',
+      ])
+      const pin = /^pinSha256: (\S+)$/m.exec(batch)![1]!
 
-      // The device side: the bundle check the agent runs at start, then the envelope.
-      const bundle = await verifyBundle(dir, { expectSha256: pin })
-      const deviceId = 'dev-0001'
+      // The device side: the agent's start-up check of its folder, then the envelope.
+      const { config, bundle } = await verifyDeviceFolder(join(root, 'out', 'dev-0001'), {
+        expectSha256: pin,
+      })
+      expect(bundle.manifest.keyArn).toBe(keyArn)
+      expect(config.key.keySpec).toBe(spec)
       const sealer = new Sealer({
-        wrapper: createKeyWrapper(parseRecipientKey(bundle.key.spki)),
-        deviceId,
+        wrapper: createKeyWrapper(bundle.key),
+        deviceId: config.deviceId,
         random: (n) => new Uint8Array(randomBytes(n)),
       })
       let seq = 0
@@ -65,32 +76,27 @@ describe('create-key → fetch → seal → KMS Decrypt → open', () => {
       expect(sealed[0]!.announcement).toBeDefined()
       expect(sealed.slice(1).every((s) => s.announcement === undefined)).toBe(true)
 
-      // The cloud side: KMS Decrypt of the wrapped data key, once per epoch.
+      // The cloud side: the device id comes from the topic; KMS Decrypt once per epoch.
+      const fromKeyTopic = deviceIdFromTopic(config.topics.key, 'acme/line7')!
+      const fromDataTopic = deviceIdFromTopic(config.topics.data, 'acme/line7')!
+      expect(fromKeyTopic).toEqual({ deviceId: 'dev-0001', kind: 'key' })
+      const unwrap = kmsUnwrap({ session, keys: { [config.key.pinId]: config.key.arn } })
+      const opener = new Opener({ unwrap, pinIds: [bundle.key.pinId] })
       const decryptsBefore = kms.callCount('Decrypt')
-      const opener = new Opener({
-        unwrap: async (wrapped) =>
-          (
-            await client.send(
-              new DecryptCommand({
-                KeyId: keyArn,
-                CiphertextBlob: wrapped,
-                EncryptionAlgorithm: 'RSAES_OAEP_SHA_256',
-              }),
-            )
-          ).Plaintext!,
-        pinIds: [bundle.key.pinId],
-      })
-      const announced = await opener.openAnnouncement(sealed[0]!.announcement!.bytes, deviceId)
-      expect(announced.metadata).toMatchObject({ deviceId })
+      const announced = await opener.openAnnouncement(
+        sealed[0]!.announcement!.bytes,
+        fromKeyTopic.deviceId,
+      )
+      expect(announced.metadata).toMatchObject({ deviceId: 'dev-0001' })
       for (let i = 0; i < sealed.length; i++) {
-        const opened = await opener.open(sealed[i]!.message.bytes, deviceId)
+        const opened = await opener.open(sealed[i]!.message.bytes, fromDataTopic.deviceId)
         expect(new TextDecoder().decode(opened.plaintext)).toBe(
           new TextDecoder().decode(plaintexts[i]!),
         )
         expect(opened.seq).toBe(sealed[i]!.message.seq)
       }
       expect(kms.callCount('Decrypt') - decryptsBefore).toBe(1)
-      expect(opener.unwraps).toBe(1)
+      expect(unwrap.stats().decryptRequests).toBe(1)
 
       // A message moved to another device's topic does not open.
       await expect(opener.open(sealed[1]!.message.bytes, 'dev-0002')).rejects.toMatchObject({

@@ -1,11 +1,12 @@
 /**
- * The devices CSV of `batch`: RFC 4180 (quoted fields, `""` escapes, CRLF or LF), a header row
- * naming at least `device_id`, one device per row. Other columns are allowed and ignored.
+ * The devices CSV of `batch`: RFC 4180 (quoted fields, `""` escapes, CRLF or LF line ends, UTF-8,
+ * optional BOM), parsed by `csv-parse`; a header row naming at least `device_id`; one device per
+ * row. Other columns are allowed and ignored; blank lines are skipped.
  *
- * A device id becomes a folder name and an MQTT topic level, so it is checked strictly:
- * `[A-Za-z0-9._-]{1,128}`, not `.` or `..` (they name folders that already exist), and unique even
- * ignoring case (on a case-insensitive file system `Dev-1` and `dev-1` would share a folder).
- * Every error names the 1-based line where its row starts.
+ * Each id follows device-bundle's device-id rule (it becomes a folder name, a topic level and the
+ * envelope's `external_aad`) and is unique even ignoring case (on a case-insensitive file system
+ * `Dev-1` and `dev-1` would share a folder). Every error names the 1-based line where its row
+ * starts: `devices CSV line 7: duplicate device_id "dev-3" (first on line 4)`.
  *
  * @example
  * ```ts
@@ -13,9 +14,11 @@
  * devices.map((d) => d.deviceId) // ['dev-1', 'dev-2']
  * ```
  */
+import { CsvError as CsvParseError, parse } from 'csv-parse/sync'
+import { deviceIdProblem } from '../../../device-bundle/src/index.ts'
+import { plain, shown } from '../../../platform/src/index.ts'
 import { defaults } from '../defaults.ts'
 import { CsvError } from '../errors.ts'
-import { shown } from '../_sanitize.ts'
 
 /** One device of the CSV. */
 export interface DeviceRow {
@@ -30,84 +33,58 @@ export interface DevicesCsvOptions {
   readonly maxDevices?: number | undefined
 }
 
-const DEVICE_ID = /^[A-Za-z0-9._-]{1,128}$/
-
-/**
- * Why `id` is not a valid device id, or `undefined` when it is one.
- *
- * @example
- * ```ts
- * deviceIdProblem('dev/1') // 'may contain only A-Z a-z 0-9 . _ - (1 to 128 characters)'
- * ```
- */
-export function deviceIdProblem(id: string): string | undefined {
-  if (!DEVICE_ID.test(id)) return 'may contain only A-Z a-z 0-9 . _ - (1 to 128 characters)'
-  if (id === '.' || id === '..') return 'cannot be "." or ".."'
-  return undefined
-}
-
-interface Record_ {
-  readonly fields: string[]
+interface Row {
+  readonly fields: readonly string[]
   readonly line: number
 }
 
-function* records(text: string): Generator<Record_> {
-  let line = 1
-  let i = 0
-  const n = text.length
-  while (i < n) {
-    const start = line
-    const fields: string[] = []
-    for (;;) {
-      let field = ''
-      if (text[i] === '"') {
-        i++
-        for (;;) {
-          if (i >= n) throw new CsvError(start, 'a quoted field is not closed')
-          const c = text[i]!
-          if (c === '"') {
-            if (text[i + 1] === '"') {
-              field += '"'
-              i += 2
-              continue
-            }
-            i++
-            break
-          }
-          if (c === '\n') line++
-          field += c
-          i++
-        }
-        const next = text[i]
-        if (i < n && next !== ',' && next !== '\n' && next !== '\r') {
-          throw new CsvError(line, 'text after a closing quote')
-        }
-      } else {
-        while (i < n && text[i] !== ',' && text[i] !== '\n' && text[i] !== '\r') {
-          if (text[i] === '"') throw new CsvError(line, 'a quote inside an unquoted field')
-          field += text[i]
-          i++
-        }
-      }
-      fields.push(field)
-      if (text[i] === ',') {
-        i++
-        continue
-      }
-      break
+/** Our wording of csv-parse's refusals, by its error code. */
+const PARSE_ERRORS: Readonly<Record<string, { detail: string; atRowStart: boolean }>> =
+  Object.freeze({
+    CSV_QUOTE_NOT_CLOSED: { detail: 'a quoted field is not closed', atRowStart: true },
+    CSV_INVALID_CLOSING_QUOTE: { detail: 'text after a closing quote', atRowStart: false },
+    INVALID_OPENING_QUOTE: { detail: 'a quote inside an unquoted field', atRowStart: false },
+  })
+
+/** Every record of `text` with the line it starts on. */
+function rows(text: string): Row[] {
+  let lastLine = 0
+  const starts: number[] = []
+  try {
+    const records = parse(text, {
+      bom: true,
+      // Only CRLF and LF end a record; a bare CR is refused below, never taken as a line end.
+      record_delimiter: ['\r\n', '\n'],
+      // Field counts are checked per row below, with the line in the message.
+      relax_column_count: true,
+      skip_empty_lines: false,
+      on_record: (fields, context) => {
+        starts.push(lastLine + 1)
+        lastLine = context.lines
+        return fields
+      },
+    })
+    return records.map((fields, i) => ({ fields, line: starts[i]! }))
+  } catch (err) {
+    if (!(err instanceof CsvParseError)) throw err
+    const known = PARSE_ERRORS[err.code]
+    const line = (err as { lines?: unknown }).lines
+    if (known !== undefined) {
+      const at = known.atRowStart || typeof line !== 'number' ? lastLine + 1 : line
+      throw new CsvError(at, known.detail, { cause: err })
     }
-    if (text[i] === '\r') {
-      i++
-      if (text[i] !== '\n' && i < n)
-        throw new CsvError(line, 'a bare CR (use LF or CRLF line ends)')
-    }
-    if (text[i] === '\n') i++
-    line++
-    yield { fields, line: start }
+    throw new CsvError(typeof line === 'number' ? line : 0, plain(err.message), { cause: err })
   }
 }
 
-function isBlank(r: Record_): boolean {
+// csv-parse keeps a CR that is not part of CRLF inside its field: refuse it, lines end in LF or CRLF.
+function assertNoBareCr(r: Row): void {
+  if (r.fields.some((f) => /\r(?!\n)/.test(f))) {
+    throw new CsvError(r.line, 'a bare CR (use LF or CRLF line ends)')
+  }
+}
+
+function isBlank(r: Row): boolean {
   return r.fields.length === 1 && r.fields[0] === ''
 }
 
@@ -115,8 +92,8 @@ function isBlank(r: Record_): boolean {
  * Parses the devices CSV.
  *
  * @throws {CsvError} `ERR_CSV_INVALID` with the line number: no header or no `device_id` column,
- *   a row with the wrong number of fields, an invalid or duplicate device id, bad quoting, too many
- *   devices, no devices.
+ *   a row with the wrong number of fields, an invalid or duplicate device id, bad quoting, a bare
+ *   CR, too many devices, no devices.
  * @example
  * ```ts
  * parseDevicesCsv('device_id\ndev-1\ndev-1\n') // throws: line 3: duplicate device_id "dev-1" (first on line 2)
@@ -124,18 +101,12 @@ function isBlank(r: Record_): boolean {
  */
 export function parseDevicesCsv(text: string, options: DevicesCsvOptions = {}): DeviceRow[] {
   const maxDevices = options.maxDevices ?? defaults.limits.maxDevices
-  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text
-  const it = records(body)
-  let header: Record_ | undefined
-  // Not a for-of: breaking out of one would close the generator before the data rows.
-  for (let next = it.next(); !next.done; next = it.next()) {
-    if (!isBlank(next.value)) {
-      header = next.value
-      break
-    }
-  }
-  if (header === undefined)
+  const records = rows(text).filter((r) => !isBlank(r))
+  const header = records[0]
+  if (header === undefined) {
     throw new CsvError(0, 'the file is empty; it needs a header row with device_id')
+  }
+  assertNoBareCr(header)
   const names = header.fields.map((f) => f.trim())
   const column = names.indexOf('device_id')
   if (column < 0) {
@@ -146,14 +117,15 @@ export function parseDevicesCsv(text: string, options: DevicesCsvOptions = {}): 
   }
   const seenHeader = new Set<string>()
   for (const name of names) {
-    if (seenHeader.has(name))
+    if (seenHeader.has(name)) {
       throw new CsvError(header.line, `the header names ${shown(name, 40)} twice`)
+    }
     seenHeader.add(name)
   }
   const devices: DeviceRow[] = []
   const firstLine = new Map<string, { line: number; id: string }>()
-  for (const r of it) {
-    if (isBlank(r)) continue
+  for (const r of records.slice(1)) {
+    assertNoBareCr(r)
     if (r.fields.length !== names.length) {
       throw new CsvError(r.line, `${r.fields.length} fields, the header has ${names.length}`)
     }

@@ -2,12 +2,14 @@
  * Writes one folder per device (key bundle + `agent.json`), idempotently and resumably.
  *
  * Per device, after `inspectBundle`: `absent` → write everything (created); `incomplete` (an
- * interrupted earlier run) → write everything (updated); `same` with the same `agent.json` →
+ * interrupted earlier run) → write everything (updated); `same` with the same `agent.json` bytes →
  * nothing (skipped); `same` without `agent.json` → write it (updated); `same` with another
  * `agent.json`, or a `conflict` (another pin or key ARN, a damaged bundle) → nothing, and the
  * device is refused with the error's code, unless `force` replaces it (updated). A folder holding
- * foreign files is refused even with `force`. A refusal does not stop the batch; an I/O error
- * (disk full, permissions) does, since it would fail for every later device too.
+ * foreign files is refused even with `force`. Temporary files an interrupted write left in a folder
+ * the batch writes or skips are removed (a skipped folder that had one counts as updated). A
+ * refusal does not stop the batch; an I/O error (disk full, permissions) does, since it would fail
+ * for every later device too.
  *
  * @example
  * ```ts
@@ -16,24 +18,32 @@
  * ```
  */
 import { join } from 'node:path'
-import { BUNDLE_FILES, defaults, FILE_MODES } from '../defaults.ts'
-import { BundleError, ProvisioningError } from '../errors.ts'
-import type { BundleManifest } from '../bundle/manifest.ts'
-import { encodeManifest } from '../bundle/manifest.ts'
-import { inspectBundle } from '../bundle/inspect_bundle.ts'
-import { writeBundle } from '../bundle/write_bundle.ts'
-import { writeFileAtomic } from '../bundle/atomic_write.ts'
-import { readLimited } from '../bundle/_read_limited.ts'
-import { createAgentConfig, encodeAgentConfig } from './agent_config.ts'
+import type { BundleManifest } from '../../../device-bundle/src/index.ts'
+import {
+  BUNDLE_FILES,
+  BundleError,
+  createAgentConfig,
+  encodeAgentConfig,
+  readAgentConfig,
+  writeAgentConfig,
+  writeBundle,
+} from '../../../device-bundle/src/index.ts'
+import { isCodedError } from '../../../platform/src/index.ts'
+import { defaults } from '../defaults.ts'
+import { removeBundleTemps } from '../output/bundle_temps.ts'
+import { inspectBundle } from '../output/inspect_bundle.ts'
 import type { DeviceRow } from './devices_csv.ts'
 
 /** What happened to one device. */
 export type DeviceOutcome = 'created' | 'updated' | 'skipped' | 'refused'
 
+/** A refusal's error: any coded error but `ERR_IO`. */
+export type RefusalError = Error & { readonly code: string }
+
 /** A device that was refused, and why. */
 export interface RefusedDevice {
   readonly deviceId: string
-  readonly error: ProvisioningError
+  readonly error: RefusalError
 }
 
 /** Options of {@link provisionDevices}. */
@@ -50,7 +60,7 @@ export interface ProvisionDevicesOptions {
   /** Devices written in parallel. */
   readonly concurrency?: number
   /** Called once per device, in completion order. */
-  readonly onDevice?: (deviceId: string, outcome: DeviceOutcome, error?: ProvisioningError) => void
+  readonly onDevice?: (deviceId: string, outcome: DeviceOutcome, error?: RefusalError) => void
 }
 
 /** Counts of a finished batch. */
@@ -61,11 +71,10 @@ export interface ProvisionDevicesResult {
   readonly refused: readonly RefusedDevice[]
 }
 
-/** The text of an existing `agent.json`, `undefined` when there is none, `null` when unreadable. */
-async function readAgentConfig(path: string): Promise<string | null | undefined> {
+/** The text of an existing `agent.json`: `undefined` when there is none, `null` when damaged. */
+async function existingAgentConfig(dir: string): Promise<string | null | undefined> {
   try {
-    const bytes = await readLimited(path, defaults.limits.maxAgentConfigBytes)
-    return new TextDecoder().decode(bytes)
+    return (await readAgentConfig(dir)).text
   } catch (err) {
     if (err instanceof BundleError) return err.code === 'ERR_BUNDLE_MISSING' ? undefined : null
     throw err
@@ -86,7 +95,6 @@ export async function provisionDevices(
 ): Promise<ProvisionDevicesResult> {
   const { outDir, devices, spki, manifest, topicPrefix } = options
   const force = options.force ?? false
-  const manifestText = encodeManifest(manifest)
   const want = { pinSha256: manifest.pinSha256, keyArn: manifest.keyArn }
   const counts = { created: 0, updated: 0, skipped: 0 }
   const refused: RefusedDevice[] = []
@@ -95,28 +103,30 @@ export async function provisionDevices(
 
   async function one(device: DeviceRow): Promise<DeviceOutcome> {
     const dir = join(outDir, device.deviceId)
-    const agentPath = join(dir, BUNDLE_FILES.agentConfig)
-    const agentText = encodeAgentConfig(createAgentConfig(device.deviceId, topicPrefix, manifest))
+    const config = createAgentConfig(device.deviceId, topicPrefix, manifest)
+    const text = encodeAgentConfig(config)
     const status = await inspectBundle(dir, want)
     if (status.kind === 'same') {
-      const existing = await readAgentConfig(agentPath)
-      if (existing === agentText) return 'skipped'
-      if (existing !== undefined && !force) {
+      const existing = await existingAgentConfig(dir)
+      if (existing !== undefined && existing !== text && !force) {
         throw new BundleError(
           'ERR_BUNDLE_CONFLICT',
           `${device.deviceId}: ${BUNDLE_FILES.agentConfig} ` +
             (existing === null
-              ? 'is unreadable'
+              ? 'is unreadable or malformed'
               : "differs from this batch's (another topic prefix?)") +
             '; use --force to replace it',
         )
       }
-      await writeFileAtomic(agentPath, agentText, FILE_MODES.agentConfig)
+      const cleaned = (await removeBundleTemps(dir)).length > 0
+      if (existing === text) return cleaned ? 'updated' : 'skipped'
+      await writeAgentConfig(dir, config)
       return 'updated'
     }
     if (status.kind === 'conflict' && (!force || !status.forceable)) throw status.error
-    await writeBundle(dir, spki, manifestText)
-    await writeFileAtomic(agentPath, agentText, FILE_MODES.agentConfig)
+    await removeBundleTemps(dir)
+    await writeBundle(dir, spki, manifest)
+    await writeAgentConfig(dir, config)
     return status.kind === 'absent' ? 'created' : 'updated'
   }
 
@@ -124,11 +134,11 @@ export async function provisionDevices(
     while (fatal === undefined && next < devices.length) {
       const device = devices[next++]!
       let outcome: DeviceOutcome
-      let error: ProvisioningError | undefined
+      let error: RefusalError | undefined
       try {
         outcome = await one(device)
       } catch (err) {
-        if (err instanceof ProvisioningError && err.code !== 'ERR_IO') {
+        if (isCodedError(err) && err.code !== 'ERR_IO') {
           outcome = 'refused'
           error = err
           refused.push({ deviceId: device.deviceId, error: err })

@@ -12,25 +12,34 @@
  * await main(['batch', '--devices', 'line7.csv', '--key-id', 'alias/fleet', '--out', '/out'], io)
  * ```
  */
-import { mkdir, chmod } from 'node:fs/promises'
-import { flag, integerFlag, optionalString, requiredString } from '../cli/args.ts'
-import type { ParsedArgs } from '../cli/args.ts'
-import { defaults, FILE_MODES } from '../defaults.ts'
-import { CsvError, IoError } from '../errors.ts'
-import { exitCodeOf } from '../exit_codes.ts'
-import { readLimited } from '../bundle/_read_limited.ts'
-import { fsyncDir } from '../bundle/atomic_write.ts'
-import { checkTopicPrefix } from '../batch/agent_config.ts'
+import {
+  assertPin,
+  createManifest,
+  parseExpectedPin,
+  topicPrefixProblem,
+} from '../../../device-bundle/src/index.ts'
+import { checkKeyId, fetchPublicKey } from '../../../kms-client/src/index.ts'
+import type { ParsedArgs } from '../../../platform/src/index.ts'
+import {
+  EXIT,
+  flag,
+  integerFlag,
+  IoError,
+  optionalString,
+  ProgressReporter,
+  readFileBounded,
+  requiredString,
+  shown,
+  UsageError,
+} from '../../../platform/src/index.ts'
 import { parseDevicesCsv } from '../batch/devices_csv.ts'
-import { ProgressReporter } from '../../../platform/src/index.ts'
 import { provisionDevices } from '../batch/provision_devices.ts'
-import { parseExpectedPin } from '../key/pin.ts'
-import { checkKeyIdFlag, fetchPublicKey } from '../kms/fetch_public_key.ts'
+import { defaults } from '../defaults.ts'
+import { CsvError } from '../errors.ts'
+import { exitCodeOf } from '../exit_codes.ts'
+import { ensureOutDir, writableByOthers } from '../output/out_dir.ts'
 import type { Command, CommandContext } from './command.ts'
 import { GLOBAL_HELP } from './command.ts'
-import { BundleError } from '../errors.ts'
-import { shown } from '../_sanitize.ts'
-import { dirname } from 'node:path'
 
 const HELP = `usage: sealwire-provision batch --devices FILE.csv --key-id KEY --out DIR [flags]
 
@@ -38,7 +47,7 @@ Provisions one folder per device, DIR/<device_id>/, holding the key bundle (publ
 manifest.json) and agent.json (device id, MQTT topics, pin). The public key is fetched and
 checked once per run. Reruns skip finished devices, complete interrupted ones, and refuse a
 folder that pins another key. The CSV needs a header row with a device_id column; ids are
-[A-Za-z0-9._-]{1,128}, unique.
+[A-Za-z0-9._-]{1,128}, not beginning with "-" or ".", unique ignoring case.
 
 flags:
   --devices FILE       devices CSV (required)
@@ -61,48 +70,38 @@ function seconds(ms: number): string {
 async function readCsv(path: string): Promise<string> {
   let bytes: Uint8Array
   try {
-    bytes = await readLimited(path, defaults.limits.maxCsvBytes)
+    // Non-blocking: a FIFO given as the CSV is refused at once instead of hanging the station.
+    bytes = await readFileBounded(path, defaults.limits.maxCsvBytes)
   } catch (err) {
-    if (err instanceof BundleError) {
-      throw new CsvError(
-        0,
-        err.code === 'ERR_BUNDLE_MISSING' ? `${shown(path, 200)} not found` : err.message,
-      )
+    if (err instanceof IoError && err.reason === 'missing') {
+      throw new CsvError(0, `${shown(path, 200)} not found`, { cause: err })
+    }
+    if (err instanceof IoError && (err.reason === 'not-regular' || err.reason === 'too-large')) {
+      throw new CsvError(0, err.message, { cause: err })
     }
     throw err
   }
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(bytes)
-  } catch {
-    throw new CsvError(0, `${shown(path, 200)} is not UTF-8 text`)
+  } catch (err) {
+    throw new CsvError(0, `${shown(path, 200)} is not UTF-8 text`, { cause: err })
   }
 }
 
-async function ensureOutDir(dir: string): Promise<void> {
-  try {
-    const created = await mkdir(dir, { recursive: true, mode: FILE_MODES.keyDir })
-    // Only a folder this run created gets its mode set: an existing one is the operator's.
-    if (created !== undefined) {
-      await chmod(dir, FILE_MODES.keyDir)
-      await fsyncDir(dirname(dir))
-    }
-  } catch (err) {
-    if (err instanceof IoError) throw err
-    throw new IoError(
-      `cannot create ${shown(dir, 200)}: ${String((err as { code?: unknown }).code ?? err)}`,
-      err,
-    )
-  }
+function topicPrefixFlag(value: string): string {
+  const problem = topicPrefixProblem(value)
+  if (problem !== undefined) throw new UsageError(`--topic-prefix ${shown(value)} ${problem}`)
+  return value
 }
 
 async function run(args: ParsedArgs, ctx: CommandContext): Promise<number> {
-  const started = performance.now()
+  const started = ctx.clock.monotonic()
   const devicesPath = requiredString(args, 'devices')
-  const keyId = checkKeyIdFlag(requiredString(args, 'key-id'))
+  const keyId = checkKeyId(requiredString(args, 'key-id'))
   const out = requiredString(args, 'out')
   const expectRaw = optionalString(args, 'expect-sha256')
   const expectSha256 = expectRaw === undefined ? undefined : parseExpectedPin(expectRaw)
-  const topicPrefix = checkTopicPrefix(optionalString(args, 'topic-prefix') ?? defaults.topicPrefix)
+  const topicPrefix = topicPrefixFlag(optionalString(args, 'topic-prefix') ?? defaults.topicPrefix)
   const concurrencyRaw = optionalString(args, 'concurrency')
   const concurrency =
     concurrencyRaw === undefined
@@ -111,13 +110,21 @@ async function run(args: ParsedArgs, ctx: CommandContext): Promise<number> {
   const force = flag(args, 'force')
 
   const devices = parseDevicesCsv(await readCsv(devicesPath))
-  const { checked, manifest } = await fetchPublicKey(ctx.kms(), keyId, {
-    now: () => ctx.now(),
-    expectSha256,
+  const { checked, fetchedAt, source } = await fetchPublicKey(ctx.kms(), keyId, {
+    clock: ctx.clock,
   })
+  if (expectSha256 !== undefined) {
+    assertPin(checked.pinSha256, expectSha256, `the public key of ${checked.keyArn}`)
+  }
+  const manifest = createManifest(checked, { fetchedAt, source })
   await ensureOutDir(out)
+  const warning = await writableByOthers(out)
+  if (warning !== undefined) ctx.io.stderr.write(`warning: ${warning}\n`)
 
-  const progress = new ProgressReporter(devices.length, ctx.io.stderr, { label: 'devices' })
+  const progress = new ProgressReporter(devices.length, ctx.io.stderr, {
+    label: 'devices',
+    now: () => ctx.clock.monotonic(),
+  })
   let result
   try {
     result = await provisionDevices({
@@ -138,21 +145,21 @@ async function run(args: ParsedArgs, ctx: CommandContext): Promise<number> {
   } finally {
     progress.finish()
   }
-  const elapsed = seconds(performance.now() - started)
+  const elapsed = seconds(ctx.clock.monotonic() - started)
   const { created, updated, skipped, refused } = result
   if (created === 0 && updated === 0 && refused.length === 0) {
     ctx.io.stdout.write(
       `nothing to do: ${skipped} devices already provisioned in ${out} ` +
         `(pin sha256:${checked.pinSha256}, ${elapsed})\n`,
     )
-    return 0
+    return EXIT.ok
   }
   ctx.io.stdout.write(
     `batch: ${devices.length} devices in ${out}: created ${created}, updated ${updated}, ` +
       `skipped ${skipped}, refused ${refused.length} (${elapsed})\n` +
       `keyArn: ${checked.keyArn}\npinSha256: ${checked.pinSha256}\n`,
   )
-  if (refused.length === 0) return 0
+  if (refused.length === 0) return EXIT.ok
   const first = refused[0]!
   const names = refused
     .slice(0, 5)
@@ -163,7 +170,7 @@ async function run(args: ParsedArgs, ctx: CommandContext): Promise<number> {
     `error ${first.error.code}: ${refused.length} device folder(s) refused and left unchanged ` +
       `(${names}${more})\n`,
   )
-  return exitCodeOf(first.error.code)
+  return exitCodeOf(first.error.code) ?? EXIT.internal
 }
 
 /**

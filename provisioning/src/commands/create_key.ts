@@ -9,14 +9,18 @@
  * ```
  */
 import { CreateAliasCommand, CreateKeyCommand, DescribeKeyCommand } from '@aws-sdk/client-kms'
-import { optionalString, requiredString } from '../cli/args.ts'
-import type { ParsedArgs } from '../cli/args.ts'
+import { isRsaKeySpec, KmsError, REQUIRED_KEY_USAGE } from '../../../kms-client/src/index.ts'
+import type { ParsedArgs } from '../../../platform/src/index.ts'
+import {
+  isCodedError,
+  optionalString,
+  requiredString,
+  shown,
+  UsageError,
+} from '../../../platform/src/index.ts'
 import { defaults } from '../defaults.ts'
-import { KmsError, ProvisioningError, UsageError } from '../errors.ts'
-import { isRsaKeySpec, REQUIRED_KEY_USAGE } from '../key/key_policy.ts'
 import type { Command, CommandContext } from './command.ts'
 import { GLOBAL_HELP } from './command.ts'
-import { shown } from '../_sanitize.ts'
 
 const HELP = `usage: sealwire-provision create-key --alias NAME [--spec SPEC] [--description TEXT]
 
@@ -26,7 +30,7 @@ Prints the key ARN and the alias.
 flags:
   --alias NAME         alias to create, with or without the "alias/" prefix (required)
   --spec SPEC          RSA_2048, RSA_3072 or RSA_4096 (default ${defaults.keySpec})
-  --description TEXT   key description (default "sealwire fleet key")
+  --description TEXT   key description (default "${defaults.keyDescription}")
 
 IAM: kms:CreateKey, kms:CreateAlias (on the key and the alias), kms:DescribeKey.
 
@@ -43,7 +47,7 @@ ${GLOBAL_HELP}
  * normalizeAlias('fleet') // 'alias/fleet'
  * ```
  */
-export function normalizeAlias(value: string): string {
+function normalizeAlias(value: string): string {
   const alias = value.startsWith('alias/') ? value : `alias/${value}`
   if (!/^alias\/[A-Za-z0-9/_-]+$/.test(alias) || alias.length > 256) {
     throw new UsageError(
@@ -62,12 +66,12 @@ async function run(args: ParsedArgs, ctx: CommandContext): Promise<number> {
   if (!isRsaKeySpec(spec)) {
     throw new UsageError(`--spec ${shown(spec)}: use RSA_2048, RSA_3072 or RSA_4096`)
   }
-  const description = optionalString(args, 'description') ?? 'sealwire fleet key'
+  const description = optionalString(args, 'description') ?? defaults.keyDescription
   const kms = ctx.kms()
   let taken: string | undefined
   try {
-    const out = await kms.call('DescribeKey', (c) =>
-      c.send(new DescribeKeyCommand({ KeyId: alias })),
+    const out = await kms.call('DescribeKey', (c, abortSignal) =>
+      c.send(new DescribeKeyCommand({ KeyId: alias }), { abortSignal }),
     )
     taken = out.KeyMetadata?.Arn ?? 'a key'
   } catch (err) {
@@ -82,13 +86,14 @@ async function run(args: ParsedArgs, ctx: CommandContext): Promise<number> {
   }
   const created = await kms.call(
     'CreateKey',
-    (c) =>
+    (c, abortSignal) =>
       c.send(
         new CreateKeyCommand({
           KeySpec: spec,
           KeyUsage: REQUIRED_KEY_USAGE,
           Description: description,
         }),
+        { abortSignal },
       ),
     { idempotent: false },
   )
@@ -98,11 +103,11 @@ async function run(args: ParsedArgs, ctx: CommandContext): Promise<number> {
   }
   ctx.io.stdout.write(`keyArn: ${arn}\nkeySpec: ${spec}\n`)
   try {
-    await kms.call('CreateAlias', (c) =>
-      c.send(new CreateAliasCommand({ AliasName: alias, TargetKeyId: arn })),
+    await kms.call('CreateAlias', (c, abortSignal) =>
+      c.send(new CreateAliasCommand({ AliasName: alias, TargetKeyId: arn }), { abortSignal }),
     )
   } catch (err) {
-    if (err instanceof ProvisioningError) {
+    if (isCodedError(err)) {
       // The key exists now; say which, so the operator can alias it by hand or delete it.
       err.message = `${err.message} (key ${arn} was created without an alias)`
     }

@@ -4,20 +4,26 @@
  * The folder is written only when it holds no bundle, or an interrupted write of this same key. A
  * folder already pinning this key (same pin, same ARN) is left untouched. One pinning another key
  * is refused with ERR_BUNDLE_CONFLICT unless `--force`; a folder holding other files is refused
- * even then.
+ * even then. The folder the bundle goes into gets a warning when another user can write it.
  *
  * @example
  * ```ts
  * await main(['fetch', '--key-id', 'alias/fleet', '--out', '/var/lib/station/key'], io)
  * ```
  */
-import { flag, optionalString, requiredString } from '../cli/args.ts'
-import type { ParsedArgs } from '../cli/args.ts'
-import { encodeManifest } from '../bundle/manifest.ts'
-import { inspectBundle } from '../bundle/inspect_bundle.ts'
-import { writeBundle } from '../bundle/write_bundle.ts'
-import { parseExpectedPin } from '../key/pin.ts'
-import { checkKeyIdFlag, fetchPublicKey } from '../kms/fetch_public_key.ts'
+import { dirname } from 'node:path'
+import {
+  assertPin,
+  createManifest,
+  parseExpectedPin,
+  writeBundle,
+} from '../../../device-bundle/src/index.ts'
+import { checkKeyId, fetchPublicKey } from '../../../kms-client/src/index.ts'
+import type { ParsedArgs } from '../../../platform/src/index.ts'
+import { flag, optionalString, requiredString, shown } from '../../../platform/src/index.ts'
+import { removeBundleTemps } from '../output/bundle_temps.ts'
+import { inspectBundle } from '../output/inspect_bundle.ts'
+import { writableByOthers } from '../output/out_dir.ts'
 import type { Command, CommandContext } from './command.ts'
 import { GLOBAL_HELP } from './command.ts'
 
@@ -39,25 +45,39 @@ ${GLOBAL_HELP}
 `
 
 async function run(args: ParsedArgs, ctx: CommandContext): Promise<number> {
-  const keyId = checkKeyIdFlag(requiredString(args, 'key-id'))
+  const keyId = checkKeyId(requiredString(args, 'key-id'))
   const out = requiredString(args, 'out')
   const expectRaw = optionalString(args, 'expect-sha256')
   const expectSha256 = expectRaw === undefined ? undefined : parseExpectedPin(expectRaw)
   const force = flag(args, 'force')
-  const { checked, manifest } = await fetchPublicKey(ctx.kms(), keyId, {
-    now: () => ctx.now(),
-    expectSha256,
+  const { checked, fetchedAt, source } = await fetchPublicKey(ctx.kms(), keyId, {
+    clock: ctx.clock,
   })
+  if (expectSha256 !== undefined) {
+    assertPin(checked.pinSha256, expectSha256, `the public key of ${checked.keyArn}`)
+  }
   const status = await inspectBundle(out, { pinSha256: checked.pinSha256, keyArn: checked.keyArn })
   const summary =
     `keyArn: ${checked.keyArn}\nkeySpec: ${checked.keySpec}\n` +
     `pinSha256: ${checked.pinSha256}\npinId: ${checked.pinId}\n`
+  for (const dir of [dirname(out), out]) {
+    const warning = await writableByOthers(dir)
+    if (warning !== undefined) ctx.io.stderr.write(`warning: ${warning}\n`)
+  }
   if (status.kind === 'same') {
+    const cleaned = await removeBundleTemps(out)
+    if (cleaned.length > 0) {
+      ctx.io.stderr.write(
+        `warning: removed ${cleaned.length} temporary file(s) an interrupted write left in ` +
+          `${shown(out, 200)}\n`,
+      )
+    }
     ctx.io.stdout.write(`unchanged: ${out} already pins this key\n${summary}`)
     return 0
   }
   if (status.kind === 'conflict' && (!force || !status.forceable)) throw status.error
-  await writeBundle(out, checked.key.spki, encodeManifest(manifest))
+  await removeBundleTemps(out)
+  await writeBundle(out, checked.key.spki, createManifest(checked, { fetchedAt, source }))
   const verb = status.kind === 'conflict' ? 'replaced' : 'wrote'
   ctx.io.stdout.write(`${verb}: ${out}\n${summary}`)
   return 0

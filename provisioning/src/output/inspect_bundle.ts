@@ -17,16 +17,18 @@
  */
 import { lstat, readdir } from 'node:fs/promises'
 import { join } from 'node:path'
-import { toHex } from '../../../envelope/src/index.ts'
-import { BUNDLE_FILES, defaults } from '../defaults.ts'
-import { BundleError, IoError, ProvisioningError } from '../errors.ts'
-import { checkRecipientSpki } from '../key/recipient.ts'
-import { isTempName } from './atomic_write.ts'
-import { parseManifest } from './manifest.ts'
-import { readLimited } from './_read_limited.ts'
-import type { VerifiedBundle } from './verify_bundle.ts'
-import { verifyBundle } from './verify_bundle.ts'
-import { shown } from '../_sanitize.ts'
+import type { VerifiedBundle } from '../../../device-bundle/src/index.ts'
+import {
+  BUNDLE_FILES,
+  BundleError,
+  bundleLimits,
+  parseManifest,
+  verifyBundle,
+} from '../../../device-bundle/src/index.ts'
+import { parseRecipientKey, toHex } from '../../../envelope/src/index.ts'
+import type { CodedError } from '../../../platform/src/index.ts'
+import { IoError, isCodedError, readFileBounded, shown } from '../../../platform/src/index.ts'
+import { isBundleTempName } from './bundle_temps.ts'
 
 /** The key a folder should pin. */
 export interface WantedKey {
@@ -41,7 +43,7 @@ export type BundleStatus =
   | { readonly kind: 'same'; readonly bundle: VerifiedBundle }
   | {
       readonly kind: 'conflict'
-      readonly error: ProvisioningError
+      readonly error: CodedError | (Error & { readonly code: string })
       /** False when `--force` must not write there either (not a folder, or foreign files). */
       readonly forceable: boolean
     }
@@ -56,23 +58,35 @@ function conflict(dir: string, detail: string, forceable = true): BundleStatus {
   }
 }
 
-async function pinOfFile(path: string): Promise<string | undefined> {
+/** Reads a file for a best-effort look; `undefined` when it is not readable as one. */
+async function bytesOf(path: string, maxBytes: number): Promise<Uint8Array | undefined> {
   try {
-    return toHex(checkRecipientSpki(await readLimited(path, defaults.limits.maxSpkiBytes)).pin)
+    return await readFileBounded(path, maxBytes)
   } catch (err) {
-    if (err instanceof ProvisioningError) return undefined
+    if (err instanceof IoError && err.reason !== 'permission' && err.reason !== 'other') {
+      return undefined
+    }
+    throw err
+  }
+}
+
+async function pinOfFile(path: string): Promise<string | undefined> {
+  const spki = await bytesOf(path, bundleLimits.maxSpkiBytes)
+  try {
+    return spki && toHex(parseRecipientKey(spki).pin)
+  } catch (err) {
+    if (isCodedError(err)) return undefined
     throw err
   }
 }
 
 async function pinOfManifest(path: string): Promise<{ pin: string; arn: string } | undefined> {
+  const bytes = await bytesOf(path, bundleLimits.maxManifestBytes)
   try {
-    const m = parseManifest(
-      new TextDecoder().decode(await readLimited(path, defaults.limits.maxManifestBytes)),
-    )
-    return { pin: m.pinSha256, arn: m.keyArn }
+    const m = bytes && parseManifest(new TextDecoder('utf-8', { fatal: true }).decode(bytes))
+    return m && { pin: m.pinSha256, arn: m.keyArn }
   } catch (err) {
-    if (err instanceof ProvisioningError) return undefined
+    if (isCodedError(err) || err instanceof TypeError) return undefined
     throw err
   }
 }
@@ -98,9 +112,16 @@ export async function inspectBundle(dir: string, want: WantedKey): Promise<Bundl
     const code = (err as { code?: unknown }).code
     if (code === 'ENOENT') return { kind: 'absent' }
     const why = code === 'ENOTDIR' ? 'a parent is not a folder' : String(code ?? err)
-    throw new IoError(`cannot use ${shown(dir, 200)}: ${why}`, err)
+    throw new IoError(
+      code === 'ENOTDIR' ? 'missing' : 'other',
+      dir,
+      `cannot use ${shown(dir, 200)}: ${why}`,
+      {
+        cause: err,
+      },
+    )
   }
-  const foreign = names.filter((n) => !KNOWN_NAMES.has(n) && !isTempName(n))
+  const foreign = names.filter((n) => !KNOWN_NAMES.has(n) && !isBundleTempName(n))
   if (foreign.length > 0) {
     // Never writable, not even with --force: `--out /etc` must not chmod /etc to 0700.
     return conflict(
@@ -134,7 +155,9 @@ export async function inspectBundle(dir: string, want: WantedKey): Promise<Bundl
   try {
     bundle = await verifyBundle(dir)
   } catch (err) {
-    if (err instanceof ProvisioningError) return { kind: 'conflict', error: err, forceable: true }
+    if (isCodedError(err) && err.code !== 'ERR_IO') {
+      return { kind: 'conflict', error: err, forceable: true }
+    }
     throw err
   }
   if (bundle.pinSha256 !== want.pinSha256) {

@@ -1,0 +1,54 @@
+/**
+ * Temporary files of an interrupted bundle write. Platform's `writeFileAtomic` names its temporary
+ * file `.<name>.<pid>.<12 hex>.tmp` beside the target; only such names of the three bundle files
+ * are ours. A batch that was killed leaves them in device folders, which would ship with the
+ * folder: the station removes them when it next writes or skips that folder (one station run per
+ * output folder at a time), and `verify` warns about any it finds.
+ *
+ * @example
+ * ```ts
+ * await removeBundleTemps('/out/dev-1') // ['.manifest.json.4242.a1b2c3d4e5f6.tmp']
+ * ```
+ */
+import { readdir, rm } from 'node:fs/promises'
+import { join } from 'node:path'
+import { BUNDLE_FILES } from '../../../device-bundle/src/index.ts'
+
+const escaped = Object.values(BUNDLE_FILES).map((n) => n.replace(/\./g, '\\.'))
+const BUNDLE_TEMP = new RegExp(`^\\.(?:${escaped.join('|')})\\.\\d+\\.[0-9a-f]{12}\\.tmp$`)
+
+/**
+ * True when `name` is a temporary file of a bundle file write.
+ *
+ * @example
+ * ```ts
+ * isBundleTempName('.agent.json.77.0123456789ab.tmp') // true
+ * isBundleTempName('.vimrc.tmp') // false
+ * ```
+ */
+export function isBundleTempName(name: string): boolean {
+  return BUNDLE_TEMP.test(name)
+}
+
+/**
+ * Removes the bundle temporary files in `dir` (a missing folder is fine) and returns their names.
+ *
+ * @example
+ * ```ts
+ * const removed = await removeBundleTemps(dir)
+ * ```
+ */
+export async function removeBundleTemps(dir: string): Promise<string[]> {
+  let names: string[]
+  try {
+    names = await readdir(dir)
+  } catch {
+    return []
+  }
+  const removed: string[] = []
+  for (const name of names.filter(isBundleTempName)) {
+    await rm(join(dir, name), { force: true })
+    removed.push(name)
+  }
+  return removed
+}
