@@ -6,21 +6,8 @@ import { startKmsLocal } from '../../kms-local/src/index.ts'
 import { main } from '../../provisioning/src/index.ts'
 import { capture } from '../helpers/index.ts'
 
-export {
-  capture,
-  caught,
-  cleanupTempDirs,
-  hex,
-  tempDir,
-  vectorsDir as VECTORS,
-} from '../helpers/index.ts'
-export {
-  rsaSpki,
-  sha256Hex,
-  TEST_ARN,
-  writeTestBundle,
-  writeTestDevice,
-} from '../device-bundle/_helpers.ts'
+export { capture, cleanupTempDirs, hex, tempDir, vectorsDir as VECTORS } from '../helpers/index.ts'
+export { rsaSpki, sha256Hex, TEST_ARN, writeTestBundle } from '../device-bundle/_helpers.ts'
 
 /** A running kms-local, as the tests start it. */
 export type Kms = Awaited<ReturnType<typeof startKmsLocal>>

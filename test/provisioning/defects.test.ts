@@ -349,3 +349,17 @@ describe('an output folder another user can write gets a warning', () => {
     },
   )
 })
+
+describe('every failure is one line, error CODE: message, with a stack only on request', () => {
+  it('no stack by default; SEALWIRE_DEBUG=1 adds it after the line', async () => {
+    const dir = join(await tempDir(), 'none')
+    const plain = await runMain(['verify', dir])
+    expect(plain.err).toMatch(/^error ERR_BUNDLE_MISSING: no key bundle at ".*none"\n$/)
+    expect(plain.code).toBe(5)
+    const debug = await runMain(['verify', dir], { SEALWIRE_DEBUG: '1' })
+    expect(debug.code).toBe(5)
+    const lines = debug.err.split('\n')
+    expect(lines[0]).toBe(plain.err.trimEnd())
+    expect(lines.slice(1).join('\n')).toMatch(/^BundleError: no key bundle at [\s\S]*\n\s+at /)
+  })
+})
