@@ -17,7 +17,7 @@
  * ```
  */
 import { closeSync, fchmodSync, openSync, writeSync } from 'node:fs'
-import { shown } from '../../platform/src/index.ts'
+import { plain, shown } from '../../platform/src/index.ts'
 import { AUDIT_LOG_MODE } from './defaults.ts'
 import { KmsLocalError } from './errors.ts'
 import type { FieldSpec, Members } from './input_schema.ts'
@@ -58,14 +58,28 @@ export interface AuditEvent {
 export class AuditLog {
   readonly path: string
   #fd: number | undefined
+  readonly #onFailure: (error: KmsLocalError<'ERR_KMS_LOCAL_AUDIT_LOG'>) => void
+  #failing = false
 
-  private constructor(path: string, fd: number) {
+  private constructor(
+    path: string,
+    fd: number,
+    onFailure: (error: KmsLocalError<'ERR_KMS_LOCAL_AUDIT_LOG'>) => void,
+  ) {
     this.path = path
     this.#fd = fd
+    this.#onFailure = onFailure
   }
 
-  /** Opens (creates) the file for appending. `ERR_KMS_LOCAL_AUDIT_LOG` when it cannot. */
-  static open(path: string): AuditLog {
+  /**
+   * Opens (creates) the file for appending. `ERR_KMS_LOCAL_AUDIT_LOG` when it cannot.
+   * `onFailure` hears of a line that could not be built or written (once, until a line is
+   * written again).
+   */
+  static open(
+    path: string,
+    onFailure: (error: KmsLocalError<'ERR_KMS_LOCAL_AUDIT_LOG'>) => void = () => undefined,
+  ): AuditLog {
     try {
       const fd = openSync(path, 'a', AUDIT_LOG_MODE)
       try {
@@ -73,7 +87,7 @@ export class AuditLog {
       } catch {
         // Not our file (another owner): appending is still allowed, keep its mode.
       }
-      return new AuditLog(path, fd)
+      return new AuditLog(path, fd, onFailure)
     } catch (cause) {
       const errno = (cause as NodeJS.ErrnoException).code ?? String(cause)
       throw new KmsLocalError(
@@ -84,13 +98,32 @@ export class AuditLog {
     }
   }
 
-  /** Appends one event as one line. A failed write is dropped: the API answer goes out anyway. */
-  write(event: AuditEvent): void {
+  /**
+   * Appends one event as one line. Never throws: an event that cannot be built or written is
+   * dropped and reported to `onFailure` (the API answer has gone out anyway; a trail is best
+   * effort, and a KMS request never fails because the log disk is full).
+   */
+  write(event: AuditEvent | (() => AuditEvent)): void {
     if (this.#fd === undefined) return
     try {
-      writeSync(this.#fd, `${JSON.stringify(event)}\n`)
-    } catch {
-      // Best effort, as a trail is: never fail a KMS request because the log disk is full.
+      const line = `${JSON.stringify(typeof event === 'function' ? event() : event)}\n`
+      writeSync(this.#fd, line)
+      this.#failing = false
+    } catch (cause) {
+      if (this.#failing) return
+      this.#failing = true
+      const detail = (cause as NodeJS.ErrnoException).code ?? plain(String(cause))
+      try {
+        this.#onFailure(
+          new KmsLocalError(
+            'ERR_KMS_LOCAL_AUDIT_LOG',
+            `cannot write audit log ${shown(this.path, 200)}: ${detail} (lines are dropped until a write succeeds)`,
+            { cause },
+          ),
+        )
+      } catch {
+        // The reporter itself failed: nothing is left to tell.
+      }
     }
   }
 
@@ -102,6 +135,11 @@ export class AuditLog {
   }
 }
 
+/** A date as ISO 8601, or `undefined` for anything else (an invalid `Date` included). */
+function isoOrUndefined(value: unknown): string | undefined {
+  return value instanceof Date && Number.isFinite(value.getTime()) ? value.toISOString() : undefined
+}
+
 function lowerFirst(name: string): string {
   return name.charAt(0).toLowerCase() + name.slice(1)
 }
@@ -111,7 +149,7 @@ function redactValue(spec: FieldSpec, value: unknown): unknown {
     case 'blob':
       return undefined
     case 'timestamp':
-      return value instanceof Date ? value.toISOString() : undefined
+      return isoOrUndefined(value)
     case 'structure':
       return redactRequest(spec.members, value as Record<string, unknown>)
     case 'list':
@@ -163,7 +201,7 @@ export function redactResponse(value: Readonly<Record<string, unknown>>): Record
 
 function redactAny(value: unknown): unknown {
   if (value === undefined || value instanceof Uint8Array) return undefined
-  if (value instanceof Date) return value.toISOString()
+  if (value instanceof Date) return isoOrUndefined(value)
   if (Array.isArray(value)) return value.map(redactAny).filter((v) => v !== undefined)
   if (typeof value === 'object' && value !== null)
     return redactResponse(value as Record<string, unknown>)

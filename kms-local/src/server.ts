@@ -67,7 +67,9 @@ export async function startKmsLocal(options?: KmsLocalOptions): Promise<KmsLocal
     store.sweep(opts.clock())
     writeState(opts.stateFile, store) // creates the file, or brings an old one to mode 0600
   }
-  const audit = opts.auditLog ? AuditLog.open(opts.auditLog) : undefined
+  const audit = opts.auditLog
+    ? AuditLog.open(opts.auditLog, (err) => opts.log(`error ${err.code}: ${err.message}`))
+    : undefined
   const counts = new Map<string, number>()
   const start = opts.clock()
   const buckets = {
@@ -174,7 +176,7 @@ export async function startKmsLocal(options?: KmsLocalOptions): Promise<KmsLocal
       if (!res.headersSent) sendError(res, requestId, failure)
       else res.destroy()
     } finally {
-      audit?.write(
+      audit?.write(() =>
         auditEvent({ eventName, operation, input, output, failure, touched, requestId, now, req }),
       )
     }
@@ -221,7 +223,14 @@ export async function startKmsLocal(options?: KmsLocalOptions): Promise<KmsLocal
   }
 
   const server = createServer((req, res) => {
-    const p = handle(req, res).finally(() => inFlight.delete(p))
+    // `handle` answers every failure itself; this only keeps a bug from becoming an unhandled
+    // rejection that ends the process.
+    const p = handle(req, res)
+      .catch((err: unknown) => {
+        opts.log(`error ERR_INTERNAL: kms-local failed a request: ${plain(errorText(err))}`)
+        if (!res.headersSent) res.destroy()
+      })
+      .finally(() => inFlight.delete(p))
     inFlight.add(p)
   })
   try {
@@ -278,6 +287,10 @@ export async function startKmsLocal(options?: KmsLocalOptions): Promise<KmsLocal
       return closing
     },
   })
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err)
 }
 
 /** Reads the body; `undefined` when it is over the limit (the rest is read and dropped). */

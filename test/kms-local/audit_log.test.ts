@@ -9,7 +9,9 @@ import {
 import { readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
+import { AuditLog, redactRequest, redactResponse } from '../../kms-local/src/audit_log.ts'
 import { startKmsLocal, type AuditEvent } from '../../kms-local/src/index.ts'
+import { importKeyMaterial } from '../../kms-local/src/operations/import_key_material.ts'
 import { caught, clientFor, raw, tempDir } from './_helpers.ts'
 
 const tmp = tempDir()
@@ -121,5 +123,38 @@ describe('audit log', () => {
       const s = JSON.stringify(e)
       expect(s).not.toMatch(/"plaintext"|"ciphertextBlob"|"publicKey"/)
     }
+  })
+})
+
+describe('the audit logger never throws', () => {
+  it('redacts an invalid Date to nothing instead of throwing', () => {
+    const invalid = new Date(Number.NaN)
+    expect(redactRequest(importKeyMaterial.input, { KeyId: 'k', ValidTo: invalid })).toEqual({
+      keyId: 'k',
+    })
+    expect(redactResponse({ KeyId: 'k', DeletionDate: invalid, List: [invalid] })).toEqual({
+      keyId: 'k',
+      list: [],
+    })
+  })
+
+  it('drops a line it cannot build or write and reports it once, until a line is written again', () => {
+    const path = join(tmp.dir, 'never-throws.jsonl')
+    const reported: string[] = []
+    const log = AuditLog.open(path, (err) => reported.push(`${err.code}: ${err.message}`))
+    const event = { eventName: 'ok' } as unknown as AuditEvent
+    const broken = (): AuditEvent => {
+      throw new RangeError('Invalid time value')
+    }
+    expect(() => log.write(broken)).not.toThrow()
+    expect(() => log.write(broken)).not.toThrow()
+    expect(reported).toEqual([
+      `ERR_KMS_LOCAL_AUDIT_LOG: cannot write audit log ${JSON.stringify(path)}: RangeError: Invalid time value (lines are dropped until a write succeeds)`,
+    ])
+    log.write(event)
+    log.write(broken)
+    expect(reported).toHaveLength(2)
+    log.close()
+    expect(readFileSync(path, 'utf8')).toBe('{"eventName":"ok"}\n')
   })
 })

@@ -22,10 +22,13 @@ import {
   publicEncrypt,
   randomBytes,
 } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { aesKeyWrapPad } from '../../kms-local/src/aes_key_wrap.ts'
-import { startKmsLocal, type KmsLocalServer } from '../../kms-local/src/index.ts'
-import { caught, clientFor, DAY_MS, manualClock } from './_helpers.ts'
+import { startKmsLocal, type AuditEvent, type KmsLocalServer } from '../../kms-local/src/index.ts'
+import { cleanupTempDirs, kmsClientFor, tempDir } from '../helpers/index.ts'
+import { caught, clientFor, DAY_MS, manualClock, raw } from './_helpers.ts'
 
 const clock = manualClock()
 let server: KmsLocalServer
@@ -347,5 +350,87 @@ describe('import tokens and wrapped material', () => {
     expect(err.message).toBe(
       `${native.Arn} origin is AWS_KMS which is not valid for this operation.`,
     )
+  })
+})
+
+describe('ImportKeyMaterial with a ValidTo that is no time (1e300, 1e400)', () => {
+  let dir: string
+  beforeAll(async () => {
+    dir = await tempDir('kms-local-validto-')
+  })
+  afterAll(cleanupTempDirs)
+
+  it('answers ValidationException, leaves the key pending import, and the audit log and state file keep working', async () => {
+    const auditLog = join(dir, 'audit.jsonl')
+    const stateFile = join(dir, 'state.json')
+    const lines: string[] = []
+    const local = await startKmsLocal({
+      port: 0,
+      clock: clock.now,
+      auditLog,
+      stateFile,
+      log: (line) => lines.push(line),
+    })
+    const client = kmsClientFor(local)
+    try {
+      const keyId = (await client.send(new CreateKeyCommand({ Origin: 'EXTERNAL' }))).KeyMetadata!
+        .KeyId!
+      const params = await client.send(
+        new GetParametersForImportCommand({
+          KeyId: keyId,
+          WrappingAlgorithm: 'RSAES_OAEP_SHA_256',
+          WrappingKeySpec: 'RSA_2048',
+        }),
+      )
+      const material = randomBytes(32)
+      // The body is written by hand: 1e400 is valid JSON that JSON.parse reads as Infinity.
+      const body = (validTo: string): string =>
+        `{"KeyId":"${keyId}","ImportToken":"${Buffer.from(params.ImportToken!).toString('base64')}",` +
+        `"EncryptedKeyMaterial":"${oaep(params.PublicKey!, 'sha256', material).toString('base64')}",` +
+        `"ValidTo":${validTo}}`
+      for (const validTo of ['1e300', '1e400', '-1e300', '8640000000001']) {
+        const res = await raw(local, 'TrentService.ImportKeyMaterial', body(validTo))
+        expect(res.json, validTo).toEqual({
+          __type: 'ValidationException',
+          message:
+            "1 validation error detected: Value at 'validTo' failed to satisfy constraint: Member must be a time within 8640000000000 seconds of 1970-01-01T00:00:00Z",
+        })
+      }
+      const text = await raw(local, 'TrentService.ImportKeyMaterial', body('"soon"'))
+      expect(text.json).toEqual({
+        __type: 'SerializationException',
+        message: "Expected a timestamp in epoch seconds for member 'validTo'",
+      })
+      const pending = await client.send(new DescribeKeyCommand({ KeyId: keyId }))
+      expect(pending.KeyMetadata).toMatchObject({ KeyState: 'PendingImport', Enabled: false })
+
+      // A real import still works and is saved: nothing was left broken.
+      const validTo = clock.now() / 1000 + 3600
+      expect(
+        (await raw(local, 'TrentService.ImportKeyMaterial', body(String(validTo)))).status,
+      ).toBe(200)
+      const saved = JSON.parse(readFileSync(stateFile, 'utf8')) as { keys: { validTo: string }[] }
+      expect(saved.keys[0]!.validTo).toBe(new Date(validTo * 1000).toISOString())
+    } finally {
+      client.destroy()
+      await local.close()
+    }
+    const events = readFileSync(auditLog, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as AuditEvent)
+    expect(events.map((e) => e.errorCode ?? 'ok')).toEqual([
+      'ok',
+      'ok',
+      'ValidationException',
+      'ValidationException',
+      'ValidationException',
+      'ValidationException',
+      'SerializationException',
+      'ok',
+      'ok',
+    ])
+    expect(events[2]!.requestParameters).toBeNull()
+    expect(lines).toEqual([])
   })
 })

@@ -116,6 +116,66 @@ describe('AWS JSON 1.1 framing', () => {
     )
   })
 
+  it('answers each kind of schema finding as AWS does: wrong types first, then every violation in member order', async () => {
+    const cases: [string, string, string, string][] = [
+      [
+        'ListKeys',
+        '{"Limit":1e300}',
+        'SerializationException',
+        "Expected an integer for member 'limit'",
+      ],
+      [
+        'ListKeys',
+        '{"Limit":1.5}',
+        'SerializationException',
+        "Expected an integer for member 'limit'",
+      ],
+      [
+        'DescribeKey',
+        '{"KeyId":"k","GrantTokens":[null]}',
+        'SerializationException',
+        "Expected a value for member 'grantTokens.1.member'",
+      ],
+      [
+        'Encrypt',
+        '{"KeyId":"k","Plaintext":"","EncryptionContext":{"a\\nb":null}}',
+        'SerializationException',
+        "Expected a string for member 'encryptionContext.a\\nb'",
+      ],
+      [
+        'CreateKey',
+        '{"Tags":["x"]}',
+        'SerializationException',
+        "Expected a structure for member 'tags.1.member'",
+      ],
+      [
+        'CreateKey',
+        '{"Tags":[{"TagKey":"t"}],"KeySpec":"RSA_2048","Description":null,"KeyUsage":"X"}',
+        'ValidationException',
+        "2 validation errors detected: Value 'X' at 'keyUsage' failed to satisfy constraint: Member must satisfy enum value set: " +
+          '[ENCAPSULATE_DECAPSULATE, ENCRYPT_DECRYPT, GENERATE_VERIFY_MAC, KEY_AGREEMENT, SIGN_VERIFY]; ' +
+          "Value null at 'tags.1.member.tagValue' failed to satisfy constraint: Member must not be null",
+      ],
+      [
+        'CreateAlias',
+        '{"AliasName":"alias/a b","TargetKeyId":""}',
+        'ValidationException',
+        "2 validation errors detected: Value 'alias/a b' at 'aliasName' failed to satisfy constraint: Member must satisfy regular expression pattern: ^[a-zA-Z0-9:/_-]+$; " +
+          "Value '' at 'targetKeyId' failed to satisfy constraint: Member must have length greater than or equal to 1",
+      ],
+      [
+        'DescribeKey',
+        `{"KeyId":"k","GrantTokens":[${Array(11).fill('"a"').join(',')}]}`,
+        'ValidationException',
+        "1 validation error detected: Value at 'grantTokens' failed to satisfy constraint: Member must have length less than or equal to 10",
+      ],
+    ]
+    for (const [op, body, type, message] of cases) {
+      const res = await raw(server, `TrentService.${op}`, body)
+      expect(res.json, body).toEqual({ __type: type, message })
+    }
+  })
+
   it('takes an empty body as {} and ignores unknown members and nulls', async () => {
     expect((await raw(server, 'TrentService.ListKeys', '')).status).toBe(200)
     expect((await raw(server, 'TrentService.ListKeys', '{"Bogus":1,"Limit":null}')).status).toBe(

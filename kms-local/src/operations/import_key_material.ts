@@ -59,7 +59,8 @@ export const importKeyMaterial = defineOperation({
         )
       }
       validTo = input.ValidTo.getTime()
-      if (validTo <= ctx.now || validTo > ctx.now + MAX_VALID_TO_MS) {
+      // Decoding refuses a ValidTo that is no time; a NaN would pass both comparisons below.
+      if (!Number.isFinite(validTo) || validTo <= ctx.now || validTo > ctx.now + MAX_VALID_TO_MS) {
         throw new KmsApiError(
           'ValidationException',
           'ValidTo must be in the future and at most 365 days from now',
