@@ -14,7 +14,7 @@
  * await store.stop()
  * ```
  */
-import type { Clock } from '../../../platform/src/index.ts'
+import type { Clock, SqliteStatement } from '../../../platform/src/index.ts'
 import { PLAIN_MAX_CHARS, plain, systemClock } from '../../../platform/src/index.ts'
 import { StateDatabase } from './database.ts'
 import { storeDefaults } from './defaults.ts'
@@ -106,6 +106,7 @@ export class AgentStore {
   readonly #commit: GroupCommit
   readonly #clock: Clock
   readonly #sweepIntervalMs: number
+  readonly #writeError: SqliteStatement
   #sweeps: AbortController | undefined
   #lastError: { message: string; at: number } | undefined
   #errorQueued = false
@@ -128,6 +129,9 @@ export class AgentStore {
     this.outbox = outbox
     this.timeFloor = timeFloor
     this.#sweepIntervalMs = sweepIntervalMs
+    this.#writeError = database.sqlite.prepare(
+      'UPDATE agent_state SET last_error = ?, last_error_at = ? WHERE id = 1',
+    )
   }
 
   /** Group commit counters: transactions and requests (see also `database.commits`). */
@@ -149,9 +153,7 @@ export class AgentStore {
     this.#lastError = { message: plain(message, PLAIN_MAX_CHARS), at: this.#clock.now() }
     if (this.#errorQueued || this.#stopped) return
     this.#errorQueued = true
-    const write = this.database.sqlite.prepare(
-      'UPDATE agent_state SET last_error = ?, last_error_at = ? WHERE id = 1',
-    )
+    const write = this.#writeError
     this.#commit
       .submit(0, () => {
         this.#errorQueued = false

@@ -14,7 +14,7 @@
  *   deletes the oldest data messages until it fits (reason `full`). Announcements are never
  *   dropped.
  * - **TTL**: {@link Outbox.expire} deletes data messages older than `ttlMs`, in queue order
- *   (reason `ttl`).
+ *   (reason `ttl`), and unpublished announcements that nothing needs any more past the same age.
  * - Every drop is counted by reason in `drop_counter`, so the counts survive restarts.
  * - **Announcements**: an epoch's announcement is stored once, and kept, even after its own
  *   PUBACK, while any data message of its epoch is queued and while its epoch is the current one
@@ -215,6 +215,7 @@ export class Outbox {
     peek: SqliteStatement<RawRow>
     announcement: SqliteStatement<RawRow>
     oldest: SqliteStatement<{ enqueued_at: number }>
+    enqueuedAt: SqliteStatement<{ enqueued_at: number }>
   }
 
   /** @internal Use `openAgentStore`. */
@@ -283,6 +284,7 @@ export class Outbox {
         "SELECT seq, epoch_id, kind, topic, bytes, enqueued_at FROM outbox WHERE kind = 'announcement' AND epoch_id = ?",
       ),
       oldest: q.prepare('SELECT enqueued_at FROM outbox WHERE acked = 0 ORDER BY seq LIMIT 1'),
+      enqueuedAt: q.prepare('SELECT enqueued_at FROM outbox WHERE seq = ?'),
     }
     this.#reload()
     this.#acceptedSeq = this.#lastSeq
@@ -560,7 +562,37 @@ export class Outbox {
     const ttl = this.#options.ttlMs
     const plan = this.#planDrop((_, row) => now - row.enqueued_at > ttl)
     this.#applyDrop(plan, 'ttl')
-    return { messages: plan.messages, bytes: plan.bytes }
+    const stale = this.#expireAnnouncements(now - ttl)
+    return { messages: plan.messages + stale.messages, bytes: plan.bytes + stale.bytes }
+  }
+
+  /**
+   * An announcement never published, of an epoch that is not the current one and has no queued
+   * data, is kept until published; past the TTL it goes too (reason `ttl`), so a device offline
+   * for months does not pile up one announcement per epoch.
+   */
+  #expireAnnouncements(cutoff: number): DropCount {
+    let messages = 0
+    let bytes = 0
+    for (const [key, entry] of this.#epochs) {
+      if (entry.data > 0 || key === this.#current || entry.announcementSeq === undefined) continue
+      if (entry.announcementAcked) continue
+      const row = this.#s.enqueuedAt.get(entry.announcementSeq)
+      if (row === undefined || row.enqueued_at >= cutoff) continue
+      this.#s.deleteRow.run(entry.announcementSeq)
+      this.#epochs.delete(key)
+      this.#count--
+      this.#bytes -= entry.announcementSize
+      messages++
+      bytes += entry.announcementSize
+    }
+    if (messages > 0) {
+      this.#s.addDrops.run(messages, bytes, 'ttl')
+      this.#drops.ttl.messages += messages
+      this.#drops.ttl.bytes += bytes
+      this.#notify.drops.push(['ttl', { messages, bytes }])
+    }
+    return { messages, bytes }
   }
 
   /**

@@ -60,7 +60,7 @@ INSERT INTO drop_counter (reason, messages, bytes) VALUES ('full', 0, 0), ('ttl'
 `
 
 /** The forward migrations; index i goes from version i to i + 1. Append only, never edit. */
-export const MIGRATIONS: readonly string[] = Object.freeze([V1])
+const MIGRATIONS: readonly string[] = Object.freeze([V1])
 
 /** The schema version this code writes and reads. */
 export const SCHEMA_VERSION: number = MIGRATIONS.length

@@ -454,6 +454,22 @@ describe(`Outbox on ${isBun ? 'Bun' : 'Node'}: TTL`, () => {
     expect(again.status().drops.ttl).toEqual({ messages: 3, bytes: 300 })
   })
 
+  it('also expires an unpublished announcement that nothing needs any more, never the current one', async () => {
+    const clock = new ManualClock(0)
+    const store = await openStore({ clock, outbox: { ttlMs: 1_000 } })
+    const tick = async <T>(p: Promise<T>): Promise<T> => {
+      clock.advance(2)
+      return p
+    }
+    await tick(store.outbox.enqueue([announcement(1, 1), data(2, 1)]))
+    await tick(store.outbox.ack(2))
+    await tick(store.outbox.enqueue([announcement(3, 2)]))
+    clock.advance(1_000)
+    expect(await tick(store.outbox.expire())).toEqual({ messages: 1, bytes: 300 })
+    expect(store.outbox.peek(0, 10).map((r) => r.seq)).toEqual([3])
+    expect(store.outbox.drops().ttl).toEqual({ messages: 1, bytes: 300 })
+  })
+
   it('start() sweeps every sweepIntervalMs on the clock; ttlMs 0 never expires', async () => {
     const clock = new ManualClock(0)
     const store = await openStore({ clock, outbox: { ttlMs: 10_000, sweepIntervalMs: 60_000 } })
