@@ -1,0 +1,14 @@
+#!/usr/bin/env node
+/**
+ * The `sealwire-agent` executable.
+ *
+ * @example
+ * ```sh
+ * sealwire-agent run --device /etc/sealwire/device --broker mqtts://iot.example:8883
+ * ```
+ */
+import { runMain } from '../../platform/src/index.ts'
+import { main } from './main.ts'
+
+// The SDK-free agent has no noisy dependency warnings to silence; keep stdout for humans.
+runMain(main)
