@@ -19,25 +19,12 @@ export interface EpochLimits {
   readonly maxBytes: number
 }
 
-/**
- * The hard ceiling on messages under one key, whatever the configuration says.
- *
- * @example
- * ```ts
- * MAX_MESSAGES_PER_KEY // 4_294_967_296 (2 ** 32)
- * ```
- */
+/** The hard ceiling on messages under one key, whatever the configuration says. */
 export const MAX_MESSAGES_PER_KEY = 2 ** 32
 
 /**
  * Default epoch limits: one KMS `Decrypt` per device per hour at most, or per 100,000 messages.
  * At 1,000 devices that is under 0.3 Decrypt/s, far below the 500/s RSA quota.
- *
- * @example
- * ```ts
- * defaultEpochLimits.maxMessages // 100_000
- * defaultEpochLimits.maxAgeMs // 3_600_000 (one hour)
- * ```
  */
 export const defaultEpochLimits: EpochLimits = Object.freeze({
   maxMessages: 100_000,
@@ -45,14 +32,7 @@ export const defaultEpochLimits: EpochLimits = Object.freeze({
   maxBytes: 256 * 1024 * 1024,
 })
 
-/**
- * Default decode limits for one envelope: 64 KiB, a small fixed structure.
- *
- * @example
- * ```ts
- * defaultDecodeLimits.allowedTags // [16, 96]: COSE_Encrypt0 and COSE_Encrypt
- * ```
- */
+/** Default decode limits for one envelope: 64 KiB, a small fixed structure. */
 export const defaultDecodeLimits: DecodeLimits = Object.freeze({
   maxBytes: 64 * 1024,
   maxDepth: 6,
@@ -60,12 +40,5 @@ export const defaultDecodeLimits: DecodeLimits = Object.freeze({
   allowedTags: Object.freeze([TAG_ENCRYPT0, TAG_ENCRYPT]),
 })
 
-/**
- * Default size of the opener's in-memory epoch key cache.
- *
- * @example
- * ```ts
- * new MemoryEpochKeyCache().maxEntries // defaultKeyStoreEntries, i.e. 10_000
- * ```
- */
+/** Default bound of `MemoryEpochKeyStore`, the opener's default store: 10,000 epochs. */
 export const defaultKeyStoreEntries = 10_000

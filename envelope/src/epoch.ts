@@ -17,24 +17,10 @@ import { encodeEncStructure } from './cose/structure.ts'
 import type { AeadBackend, AeadKey } from './crypto/aead.ts'
 import { deriveBaseIv } from './crypto/nonce.ts'
 
-/**
- * The protected header of every `sealwire/1` message: `{1: 3}` (alg A256GCM).
- *
- * @example
- * ```ts
- * toHex(PROTECTED_HEADER) // 'a10103'
- * ```
- */
+/** The protected header of every `sealwire/1` message: `{1: 3}` (alg A256GCM). */
 export const PROTECTED_HEADER: Uint8Array = Uint8Array.of(0xa1, 0x01, 0x03)
 
-/**
- * Bytes of an epoch id.
- *
- * @example
- * ```ts
- * epochIdOf(wrapped).length // EPOCH_ID_BYTES, i.e. 8
- * ```
- */
+/** Bytes of an epoch id. */
 export const EPOCH_ID_BYTES = 8
 
 /** What both the sealer and the opener know about one epoch. */

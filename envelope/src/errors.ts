@@ -275,8 +275,9 @@ export class KeyRejectedError extends EnvelopeError<KeyRejectedCode> {
  *
  * @example
  * ```ts
- * sealer.seal(data, () => 5)
- * sealer.seal(data, () => 5) // throws SealRefusedError ERR_SEQUENCE_NOT_INCREASING
+ * let seq = 0
+ * sealer.seal(data, () => ++seq) // seq 1 (announcement), 2
+ * sealer.seal(data, () => 2) // throws SealRefusedError ERR_SEQUENCE_NOT_INCREASING
  * ```
  */
 export class SealRefusedError extends EnvelopeError<SealRefusedCode> {

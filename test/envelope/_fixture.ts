@@ -25,8 +25,8 @@ export const fixedRecipient: RecipientKey = parseRecipientKey(
 )
 
 /** CEK = 00 01 02 … 1f; OAEP seed = a0 a1 … bf. */
-export const fixedCek = Uint8Array.from({ length: 32 }, (_, i) => i)
-export const fixedSeed = Uint8Array.from({ length: 32 }, (_, i) => 0xa0 + i)
+const fixedCek = Uint8Array.from({ length: 32 }, (_, i) => i)
+const fixedSeed = Uint8Array.from({ length: 32 }, (_, i) => 0xa0 + i)
 export const goldenDeviceId = 'gw-0042'
 export const goldenPlaintext = new TextEncoder().encode('{"t":21.5,"rh":40}')
 

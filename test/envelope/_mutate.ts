@@ -20,7 +20,7 @@ export type Mutation =
       readonly value?: number
     }
 
-export const mutationArb: fc.Arbitrary<Mutation> = fc.oneof(
+const mutationArb: fc.Arbitrary<Mutation> = fc.oneof(
   fc.record({ kind: fc.constant('flip' as const), at: fc.nat(), bit: fc.nat(7) }),
   fc.record({ kind: fc.constant('truncate' as const), at: fc.nat() }),
   fc.record({

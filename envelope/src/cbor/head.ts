@@ -11,74 +11,10 @@
  */
 
 /**
- * Major types (RFC 8949 §3.1). Major type 0: an unsigned integer.
- *
- * @example
- * ```ts
- * encodeHead(MT_UINT, 10) // Uint8Array [0x0a]: the integer 10
- * ```
- */
-export const MT_UINT = 0
-
-/**
- * Major type 1: a negative integer, −1 − the argument.
- *
- * @example
- * ```ts
- * encodeHead(MT_NINT, 40) // Uint8Array [0x38, 0x28]: the integer -41
- * ```
- */
-export const MT_NINT = 1
-
-/**
- * Major type 2: a byte string; the argument is its length.
- *
- * @example
- * ```ts
- * encodeHead(MT_BYTES, 8) // Uint8Array [0x48]: the head of an 8-byte string
- * ```
+ * Major type 2 (RFC 8949 §3.1): a byte string; the argument is its length. The only major type the
+ * seal path writes by hand.
  */
 export const MT_BYTES = 2
-
-/**
- * Major type 3: a UTF-8 text string; the argument is its length in bytes.
- *
- * @example
- * ```ts
- * encodeHead(MT_TEXT, 8) // Uint8Array [0x68]: the head of 'Encrypt0'
- * ```
- */
-export const MT_TEXT = 3
-
-/**
- * Major type 4: an array; the argument is its item count.
- *
- * @example
- * ```ts
- * encodeHead(MT_ARRAY, 3) // Uint8Array [0x83]
- * ```
- */
-export const MT_ARRAY = 4
-
-/**
- * Major type 5: a map; the argument is its pair count.
- *
- * @example
- * ```ts
- * encodeHead(MT_MAP, 1) // Uint8Array [0xa1]
- * ```
- */
-export const MT_MAP = 5
-
-/**
- * Major type 6: a tag; the argument is the tag number.
- *
- * @example
- * ```ts
- * encodeHead(MT_TAG, 16) // Uint8Array [0xd0]: tag 16 (COSE_Encrypt0)
- * ```
- */
-export const MT_TAG = 6
 
 /**
  * Bytes the shortest head for `arg` takes.

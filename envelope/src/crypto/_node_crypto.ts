@@ -8,14 +8,7 @@ import type * as NodeCrypto from 'node:crypto'
 
 type WithBuiltins = { process?: { getBuiltinModule?: (id: string) => unknown } }
 
-/**
- * The `node:crypto` module, when present.
- *
- * @example
- * ```ts
- * nodeCrypto?.randomBytes(4).length // 4 on Node and Bun; undefined elsewhere
- * ```
- */
+/** The `node:crypto` module, when present. */
 export const nodeCrypto: typeof NodeCrypto | undefined = (
   globalThis as WithBuiltins
 ).process?.getBuiltinModule?.('node:crypto') as typeof NodeCrypto | undefined

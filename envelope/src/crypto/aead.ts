@@ -9,7 +9,7 @@
  *
  * @example
  * ```ts
- * const aead = selectAead()            // 'node' on Node and Bun
+ * const aead = selectAead() // the node:crypto backend on Node and Bun
  * const key = aead.importKey(cek)
  * const out = new Uint8Array(pt.length + 16)
  * aead.sealInto(key, nonce, aad, pt, out, 0)
@@ -45,24 +45,10 @@ export interface AeadBackend {
   open(key: AeadKey, nonce: Uint8Array, aad: Uint8Array, sealed: Uint8Array): Uint8Array
 }
 
-/**
- * GCM tag length used by the profile.
- *
- * @example
- * ```ts
- * const out = new Uint8Array(plaintext.length + TAG_BYTES) // ciphertext ‖ 16-byte tag
- * ```
- */
+/** GCM tag length used by the profile. */
 export const TAG_BYTES = 16
 
-/**
- * GCM nonce length used by the profile (the only one it accepts).
- *
- * @example
- * ```ts
- * const nonce = new Uint8Array(NONCE_BYTES) // 12 bytes
- * ```
- */
+/** GCM nonce length used by the profile (the only one it accepts). */
 export const NONCE_BYTES = 12
 
 /**

@@ -70,12 +70,5 @@ function make(crypto: NonNullable<typeof nodeCrypto>): AeadBackend {
   } satisfies AeadBackend)
 }
 
-/**
- * The node:crypto backend, or `undefined` where node:crypto is absent.
- *
- * @example
- * ```ts
- * nodeAead?.name // 'node' on Node and Bun; nodeAead is undefined elsewhere
- * ```
- */
+/** The node:crypto backend, or `undefined` where node:crypto is absent. */
 export const nodeAead: AeadBackend | undefined = nodeCrypto ? make(nodeCrypto) : undefined

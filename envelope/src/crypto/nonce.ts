@@ -21,15 +21,7 @@ import { BASE_IV_INFO } from '../suites.ts'
 const INFO = utf8(BASE_IV_INFO)
 const EMPTY = new Uint8Array(0)
 
-/**
- * Largest sequence number: 2^53 − 1 (a 7-byte Partial IV).
- *
- * @example
- * ```ts
- * MAX_SEQUENCE // 2 ** 53 - 1
- * partialIvLength(MAX_SEQUENCE) // 7
- * ```
- */
+/** Largest sequence number: 2^53 − 1 (a 7-byte Partial IV). */
 export const MAX_SEQUENCE = Number.MAX_SAFE_INTEGER
 
 /**

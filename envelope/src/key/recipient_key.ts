@@ -20,24 +20,10 @@ import { KeyRejectedError } from '../errors.ts'
 import { nodeCrypto } from '../crypto/_node_crypto.ts'
 import { parseRsaSpki } from './_spki.ts'
 
-/**
- * Modulus sizes the profile accepts (the KMS RSA key specs for ENCRYPT_DECRYPT).
- *
- * @example
- * ```ts
- * ALLOWED_MODULUS_BITS.includes(1024) // false
- * ```
- */
+/** Modulus sizes the profile accepts (the KMS RSA key specs for ENCRYPT_DECRYPT). */
 export const ALLOWED_MODULUS_BITS: readonly number[] = Object.freeze([2048, 3072, 4096])
 
-/**
- * The only public exponent the profile accepts.
- *
- * @example
- * ```ts
- * parseRsaSpki(spkiDer).publicExponent === REQUIRED_PUBLIC_EXPONENT // 65537n: accepted
- * ```
- */
+/** The only public exponent the profile accepts. */
 export const REQUIRED_PUBLIC_EXPONENT = 65537n
 
 /** A checked recipient key, ready to wrap data keys. */
