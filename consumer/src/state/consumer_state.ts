@@ -1,0 +1,69 @@
+/**
+ * The consumer's shared state: what several instances of one share group must agree on, behind
+ * one interface with an in-process implementation and a Redis one (one contract suite,
+ * `test/consumer/state/consumer_state_contract.ts`).
+ *
+ * - **Announcements**: the sealed bytes of every key announcement (safe to store: only a KMS
+ *   `Decrypt` opens them), keyed by (device id, epoch id), so any instance after any restart can
+ *   recover an epoch's key with one `Decrypt`. CEKs are never stored here.
+ * - **Delivered sequence numbers** per device, as a sliding replay window (RFC 4303 §3.4.3
+ *   style: the highest number seen and a bitmap of the `windowSize` numbers below it). A number is
+ *   marked **after** its readings are committed to the sink, so a crash between the two redelivers
+ *   rather than loses (the sink's insert is idempotent). Below the window is `too-old`: treated as
+ *   a duplicate, never delivered.
+ * - **New-epoch budget**: how many new epochs a device (and everyone) opened in the current
+ *   window, so junk full-form messages or a reboot loop cannot burn the KMS quota.
+ *
+ * @example
+ * ```ts
+ * const verdict = await state.seen('dev-1', 42) // 'new' | 'duplicate' | 'too-old'
+ * if (verdict === 'new') { await sink.write(records); await state.markDelivered('dev-1', 42) }
+ * ```
+ */
+
+/** A stored key announcement (sealed bytes, as received). */
+export interface StoredAnnouncement {
+  readonly deviceId: string
+  /** 16 lower-case hex digits. */
+  readonly epochIdHex: string
+  readonly topic: string
+  readonly bytes: Uint8Array
+  /** Milliseconds since 1970, when it was first received. */
+  readonly receivedAt: number
+}
+
+/** Where a sequence number stands in a device's replay window. */
+export type ReplayVerdict = 'new' | 'duplicate' | 'too-old'
+
+/** What marking a number learnt about gaps (numbers skipped over). */
+export interface MarkResult {
+  /** The highest number delivered for the device after this mark. */
+  readonly highest: number
+  /** Numbers skipped by this mark: `seq - previousHighest - 1` when it moved the top, else 0. */
+  readonly gap: number
+}
+
+/** Counts of new epochs opened in the current budget window. */
+export interface EpochBudget {
+  readonly device: number
+  readonly total: number
+}
+
+/** The consumer's shared state. */
+export interface ConsumerState {
+  /** Stores an announcement; keeps the first one stored for a (device, epoch). */
+  putAnnouncement(a: StoredAnnouncement): Promise<void>
+  getAnnouncement(deviceId: string, epochIdHex: string): Promise<StoredAnnouncement | undefined>
+  /** Where `seq` stands for `deviceId` (no change). */
+  seen(deviceId: string, seq: number): Promise<ReplayVerdict>
+  /** Marks `seq` delivered; idempotent. */
+  markDelivered(deviceId: string, seq: number): Promise<MarkResult>
+  /**
+   * Counts one new epoch for `deviceId` in the window that contains `nowMs` (windows of
+   * `windowMs`, aligned to multiples of it) and returns the counts after counting it.
+   */
+  countNewEpoch(deviceId: string, nowMs: number, windowMs: number): Promise<EpochBudget>
+  /** What the store holds, for `sealwire-consumer stats`. */
+  stats(): Promise<{ readonly devices: number; readonly announcements: number }>
+  close(): Promise<void>
+}
