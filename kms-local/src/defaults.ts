@@ -22,6 +22,9 @@ export const CLI_DEFAULT_PORT = 4599
 /** Mode of the state file: it holds private keys. */
 export const STATE_FILE_MODE = 0o600
 
+/** Largest state file read at start (about 10,000 keys with their import parameters). */
+export const STATE_FILE_MAX_BYTES = 64 * 1024 * 1024
+
 /** Mode of the audit log (it holds encryption contexts and key ids, never key material). */
 export const AUDIT_LOG_MODE = 0o600
 

@@ -33,7 +33,7 @@ import { KeyStore, type StoredKey } from './key_store.ts'
 import { OPERATIONS, type Operation, type OperationOutput } from './operations/index.ts'
 import { resolveOptions, type KmsLocalOptions } from './options.ts'
 import { THROTTLING_MESSAGE, TokenBucket } from './rate_limiter.ts'
-import { readState, writeState } from './state_file.ts'
+import { readState, removeStateTemps, writeState } from './state_file.ts'
 
 /** A running endpoint. */
 export interface KmsLocalServer {
@@ -62,6 +62,7 @@ export interface KmsLocalServer {
 export async function startKmsLocal(options?: KmsLocalOptions): Promise<KmsLocalServer> {
   const opts = resolveOptions(options)
   const here = { region: opts.region, accountId: opts.accountId }
+  if (opts.stateFile) removeStateTemps(opts.stateFile)
   const store = (opts.stateFile && readState(opts.stateFile, here)) || new KeyStore(here)
   if (opts.stateFile) {
     store.sweep(opts.clock())

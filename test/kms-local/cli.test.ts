@@ -66,7 +66,7 @@ describe('sealwire-kms-local CLI (main)', () => {
     const c = capture()
     expect(await main(['--port', '0', '--state', state], c.io)).toBe(KMS_LOCAL_EXIT.cannotStart)
     expect(c.err()).toBe(
-      `error ERR_KMS_LOCAL_STATE_INVALID: ${JSON.stringify(state)}: document is not an object\n`,
+      `error ERR_KMS_LOCAL_STATE_INVALID: ${JSON.stringify(state)}: not a state document (its "format" is not "sealwire-kms-local-state")\n`,
     )
     const debug = capture({ SEALWIRE_DEBUG: '1' })
     expect(await main(['--port', '0', '--state', state], debug.io)).toBe(1)

@@ -10,15 +10,27 @@ import {
   NotFoundException,
   ScheduleKeyDeletionCommand,
 } from '@aws-sdk/client-kms'
-import { chmodSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import {
+  chmodSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import {
   KmsStateError,
+  main,
   STATE_FILE_MODE,
   startKmsLocal,
   type KmsLocalServer,
 } from '../../kms-local/src/index.ts'
+import { capture } from '../helpers/index.ts'
 import { caught, clientFor, DAY_MS, manualClock, tempDir } from './_helpers.ts'
 
 const tmp = tempDir()
@@ -145,19 +157,113 @@ describe('state file', () => {
     const err = await caught(startKmsLocal({ port: 0, stateFile: garbage }))
     expect(err).toBeInstanceOf(KmsStateError)
     expect(err).toMatchObject({ code: 'ERR_KMS_LOCAL_STATE_INVALID' })
-    expect(err.message).toBe(`${JSON.stringify(garbage)}: format is not "sealwire-kms-local-state"`)
+    expect(err.message).toBe(
+      `${JSON.stringify(garbage)}: not a state document (its "format" is not "sealwire-kms-local-state")`,
+    )
 
     const notJson = join(tmp.dir, 'not-json.json')
     writeFileSync(notJson, 'private key here')
     const err2 = await caught(startKmsLocal({ port: 0, stateFile: notJson }))
-    expect(err2.message).toBe(`${JSON.stringify(notJson)}: not JSON`)
+    expect(err2.message).toBe(
+      `${JSON.stringify(notJson)}: not JSON (InvalidSymbol at line 1, column 1)`,
+    )
 
     const stateFile = join(tmp.dir, 'region.json')
     const s = await start({ port: 0, stateFile })
     await s.close()
     const err3 = await caught(startKmsLocal({ port: 0, stateFile, region: 'eu-west-1' }))
     expect(err3).toMatchObject({ code: 'ERR_KMS_LOCAL_STATE_INVALID' })
-    expect(err3.message).toMatch(/written for region us-east-1/)
+    expect(err3.message).toMatch(/written for region "us-east-1"/)
+  })
+
+  it('refuses a duplicated JSON key, a duplicate key id or alias, and values outside the schema, naming the file', async () => {
+    const stateFile = join(tmp.dir, 'edited.json')
+    const s = await start({ port: 0, stateFile })
+    const kms = clientFor(s)
+    const keyId = (await kms.send(new CreateKeyCommand({}))).KeyMetadata!.KeyId!
+    await kms.send(new CreateAliasCommand({ AliasName: 'alias/one', TargetKeyId: keyId }))
+    kms.destroy()
+    await s.close()
+    const good = readFileSync(stateFile, 'utf8')
+    const doc = JSON.parse(good)
+    const refusal = async (text: string): Promise<string> => {
+      writeFileSync(stateFile, text)
+      const err = await caught(startKmsLocal({ port: 0, stateFile }))
+      expect(err).toBeInstanceOf(KmsStateError)
+      expect(err.code).toBe('ERR_KMS_LOCAL_STATE_INVALID')
+      expect(err.message.startsWith(`${JSON.stringify(stateFile)}: `)).toBe(true)
+      expect(err.message).not.toContain(doc.keys[0].material)
+      return err.message.slice(JSON.stringify(stateFile).length + 2)
+    }
+    expect(await refusal(JSON.stringify({ ...doc, keys: [doc.keys[0], doc.keys[0]] }))).toBe(
+      `duplicate key id "${keyId}" at /keys/1`,
+    )
+    expect(
+      await refusal(JSON.stringify({ ...doc, aliases: [doc.aliases[0], doc.aliases[0]] })),
+    ).toBe('duplicate alias "alias/one" at /aliases/1')
+    expect(await refusal(good.replace('"aliases"', '"keys": [],\n  "aliases"'))).toMatch(
+      /^not JSON \(duplicate key "keys" at line \d+, column \d+\)$/,
+    )
+    expect(
+      await refusal(JSON.stringify({ ...doc, keys: [{ ...doc.keys[0], keySpec: 'RSA_1024' }] })),
+    ).toBe('/keys/0/keySpec: not a supported value')
+    expect(
+      await refusal(JSON.stringify({ ...doc, keys: [{ ...doc.keys[0], material: 'AAAA' }] })),
+    ).toBe('/keys/0/material: does not fit SYMMETRIC_DEFAULT')
+    expect(
+      await refusal(
+        JSON.stringify({ ...doc, keys: [{ ...doc.keys[0], keyUsage: 'SIGN_VERIFY' }] }),
+      ),
+    ).toBe('/keys/0/keyUsage: SIGN_VERIFY is not a usage of SYMMETRIC_DEFAULT')
+  })
+
+  it('a duplicate key id makes the CLI exit 1 with ERR_KMS_LOCAL_STATE_INVALID naming the file (not 2)', async () => {
+    const stateFile = join(tmp.dir, 'duplicate.json')
+    const s = await start({ port: 0, stateFile })
+    const kms = clientFor(s)
+    const keyId = (await kms.send(new CreateKeyCommand({}))).KeyMetadata!.KeyId!
+    kms.destroy()
+    await s.close()
+    const doc = JSON.parse(readFileSync(stateFile, 'utf8'))
+    writeFileSync(stateFile, JSON.stringify({ ...doc, keys: [doc.keys[0], doc.keys[0]] }))
+    const c = capture()
+    expect(await main(['--port', '0', '--state', stateFile], c.io)).toBe(1)
+    expect(c.err()).toBe(
+      `error ERR_KMS_LOCAL_STATE_INVALID: ${JSON.stringify(stateFile)}: duplicate key id "${keyId}" at /keys/1\n`,
+    )
+  })
+
+  it('refuses a symbolic link as the state file at start, and leaves its target alone', async () => {
+    const target = join(tmp.dir, 'link-target.json')
+    const first = await start({ port: 0, stateFile: target })
+    const kms = clientFor(first)
+    await kms.send(new CreateKeyCommand({}))
+    kms.destroy()
+    await first.close()
+    const before = readFileSync(target, 'utf8')
+    for (const link of [join(tmp.dir, 'link.json'), join(tmp.dir, 'dangling.json')]) {
+      symlinkSync(link.endsWith('dangling.json') ? join(tmp.dir, 'nowhere.json') : target, link)
+      const err = await caught(startKmsLocal({ port: 0, stateFile: link }))
+      expect(err).toBeInstanceOf(KmsStateError)
+      expect(err.code).toBe('ERR_KMS_LOCAL_STATE_IO')
+      expect(err.message).toBe(
+        `${JSON.stringify(link)}: is a symbolic link: refused, since every write replaces the file and would leave the old private keys in the link target (give the real path)`,
+      )
+      expect(lstatSync(link).isSymbolicLink()).toBe(true)
+    }
+    expect(readFileSync(target, 'utf8')).toBe(before)
+    expect(existsSync(join(tmp.dir, 'nowhere.json'))).toBe(false)
+  })
+
+  it('removes the temporary files of an interrupted write of this state file at start, and only those', async () => {
+    const dir = join(tmp.dir, 'temps')
+    mkdirSync(dir)
+    const stateFile = join(dir, 'state.json')
+    const ours = ['.state.json.4242.a1b2c3d4e5f6.tmp', '.state.json.a1b2c3d4e5f6.tmp']
+    const others = ['.other.json.4242.a1b2c3d4e5f6.tmp', 'state.json.tmp', '.state.json.bak']
+    for (const name of [...ours, ...others]) writeFileSync(join(dir, name), 'half a state')
+    await start({ port: 0, stateFile })
+    expect(readdirSync(dir).sort()).toEqual([...others, 'state.json'].sort())
   })
 
   it('reports an unwritable location as ERR_KMS_LOCAL_STATE_IO', async () => {
