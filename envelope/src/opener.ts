@@ -102,7 +102,18 @@ export class Opener {
   constructor(options: OpenerOptions) {
     if (typeof options.unwrap !== 'function') throw new TypeError('unwrap: expected a function')
     this.#unwrap = options.unwrap
-    this.store = options.store ?? new MemoryEpochKeyStore()
+    if ('cache' in options) {
+      throw new TypeError('cache: this option is now `store`, an asynchronous EpochKeyStore')
+    }
+    const store = options.store ?? new MemoryEpochKeyStore()
+    if (
+      !['get', 'put', 'delete'].every(
+        (m) => typeof (store as unknown as Record<string, unknown>)[m] === 'function',
+      )
+    ) {
+      throw new TypeError('store: expected an EpochKeyStore (get, put, delete)')
+    }
+    this.store = store
     this.limits = Object.freeze({ ...defaultDecodeLimits, ...options.limits })
     this.#aead =
       typeof options.aead === 'object' ? options.aead : selectAead(options.aead ?? undefined)

@@ -349,6 +349,15 @@ describe('Opener', () => {
     expect(dec((await opener.openCompact(out.message.bytes, 'gw-1')).plaintext)).toBe('x')
   })
 
+  it('refuses the old `cache` option and a store without get/put/delete (TypeError)', () => {
+    expect(() => new Opener({ unwrap, cache: new MemoryEpochKeyStore() } as never)).toThrow(
+      new TypeError('cache: this option is now `store`, an asynchronous EpochKeyStore'),
+    )
+    expect(() => new Opener({ unwrap, store: { get: () => undefined } as never })).toThrow(
+      new TypeError('store: expected an EpochKeyStore (get, put, delete)'),
+    )
+  })
+
   it('openCompact reports every failure as a rejection, never a synchronous throw', async () => {
     const opener = new Opener({ unwrap })
     let result: Promise<unknown> | undefined
