@@ -36,6 +36,12 @@ export interface SessionHooks {
   fail(err: TransportError): void
 }
 
+function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.byteLength !== b.byteLength) return false
+  for (let i = 0; i < a.byteLength; i++) if (a[i] !== b[i]) return false
+  return true
+}
+
 function epochKey(epochId: Uint8Array): string {
   return Buffer.from(epochId.buffer, epochId.byteOffset, epochId.byteLength).toString('hex')
 }
@@ -59,8 +65,9 @@ export class PublishSession {
   #inFlight = 0
   #exhausted = false
   #wakeups = 0
-  #pumping = false
-  #again = false
+  /** An asynchronous step (outbox read, announcement lookup) is pending. */
+  #waiting = false
+  #lastEpoch: { readonly id: Uint8Array; readonly key: string } | undefined
   #draining = false
   #ended = false
   #drained: (() => void)[] = []
@@ -90,7 +97,7 @@ export class PublishSession {
   wake(): void {
     this.#wakeups++
     this.#exhausted = false
-    void this.#pump()
+    this.#pump()
   }
 
   /** Stops sending; resolves once nothing is in flight (or the session ended). */
@@ -112,27 +119,40 @@ export class PublishSession {
     for (const w of waiters) w()
   }
 
-  async #pump(): Promise<void> {
-    if (this.#pumping) {
-      this.#again = true
+  /**
+   * Sends while the window has room. Synchronous on the hot path (a PUBACK frees a slot, the next
+   * buffered message goes out in the same tick); only reading the outbox or an announcement is
+   * asynchronous, one such step at a time, after which it runs again.
+   */
+  #pump(): void {
+    if (this.#waiting || this.#ended) return
+    let step: Promise<void> | undefined
+    try {
+      step = this.#fill()
+    } catch (err) {
+      this.#sourceFailed(err)
       return
     }
-    this.#pumping = true
-    try {
-      do {
-        this.#again = false
-        await this.#fill()
-      } while (this.#again && !this.#ended)
-    } catch (err) {
-      if (!this.#ended) {
-        const why = err instanceof Error ? err.message : String(err)
-        this.#hooks.fail(
-          new TransportError('ERR_TRANSPORT_SOURCE', `outbox read failed: ${why}`, { cause: err }),
-        )
-      }
-    } finally {
-      this.#pumping = false
-    }
+    if (step === undefined) return
+    this.#waiting = true
+    step.then(
+      () => {
+        this.#waiting = false
+        this.#pump()
+      },
+      (err: unknown) => {
+        this.#waiting = false
+        this.#sourceFailed(err)
+      },
+    )
+  }
+
+  #sourceFailed(err: unknown): void {
+    if (this.#ended) return
+    const why = err instanceof Error ? err.message : String(err)
+    this.#hooks.fail(
+      new TransportError('ERR_TRANSPORT_SOURCE', `outbox read failed: ${why}`, { cause: err }),
+    )
   }
 
   #problem(m: QueuedMessage): string | undefined {
@@ -148,20 +168,11 @@ export class PublishSession {
     return undefined
   }
 
-  async #fill(): Promise<void> {
+  /** Sends what it can; returns the asynchronous step it must wait for, if any. */
+  #fill(): Promise<void> | undefined {
     while (!this.#ended && !this.#draining && this.#inFlight < this.#window) {
       if (this.#head >= this.#buffer.length) {
-        if (this.#exhausted) return
-        const wakeups = this.#wakeups
-        const batch = await this.#source.peek(this.#cursor, this.#fetch)
-        if (this.#ended) return
-        if (batch.length < this.#fetch && wakeups === this.#wakeups) this.#exhausted = true
-        if (batch.length === 0) continue
-        if (batch[0]!.seq <= this.#cursor) throw new Error('peek returned an old sequence number')
-        this.#buffer = batch
-        this.#head = 0
-        this.#cursor = batch[batch.length - 1]!.seq
-        continue
+        return this.#exhausted ? undefined : this.#refill()
       }
       const m = this.#buffer[this.#head]!
       const problem = this.#problem(m)
@@ -174,53 +185,70 @@ export class PublishSession {
         this.#hooks.invalid(m, err)
         continue
       }
-      const epoch = epochKey(m.epochId)
+      const epoch = this.#epochKey(m.epochId)
       if (m.kind === 'data' && !this.#announced.has(epoch)) {
-        // Resumes when that announcement's PUBACK arrives.
-        if (this.#announcing.has(epoch)) return
-        this.#announcing.add(epoch)
-        const a = await this.#source.announcementFor(m.epochId)
-        if (this.#ended) return
-        if (a === undefined) {
-          this.#announcing.delete(epoch)
-          this.#announced.add(epoch)
-          this.#hooks.missingAnnouncement(m)
-          continue
-        }
-        this.#send({ seq: undefined, topic: a.topic, payload: a.payload, retain: true, epoch })
-        continue
+        // In flight already: this resumes when its PUBACK arrives.
+        if (this.#announcing.has(epoch)) return undefined
+        return this.#announce(m, epoch)
       }
       this.#head++
       const announcement = m.kind === 'announcement'
       if (announcement) this.#announcing.add(epoch)
       this.#send({ seq: m.seq, topic: m.topic, payload: m.payload, retain: announcement, epoch })
     }
+    return undefined
+  }
+
+  async #refill(): Promise<void> {
+    const wakeups = this.#wakeups
+    const batch = await this.#source.peek(this.#cursor, this.#fetch)
+    if (this.#ended) return
+    if (batch.length < this.#fetch && wakeups === this.#wakeups) this.#exhausted = true
+    if (batch.length === 0) return
+    if (batch[0]!.seq <= this.#cursor) throw new Error('peek returned an old sequence number')
+    this.#buffer = batch
+    this.#head = 0
+    this.#cursor = batch[batch.length - 1]!.seq
+  }
+
+  async #announce(m: QueuedMessage, epoch: string): Promise<void> {
+    this.#announcing.add(epoch)
+    const a = await this.#source.announcementFor(m.epochId)
+    if (this.#ended) return
+    if (a === undefined) {
+      this.#announcing.delete(epoch)
+      this.#announced.add(epoch)
+      this.#hooks.missingAnnouncement(m)
+      return
+    }
+    this.#send({ seq: undefined, topic: a.topic, payload: a.payload, retain: true, epoch })
+  }
+
+  /** The hex of an epoch id; the last one is cached, since runs of one epoch are the rule. */
+  #epochKey(epochId: Uint8Array): string {
+    const last = this.#lastEpoch
+    if (last !== undefined && (last.id === epochId || bytesEqual(last.id, epochId))) return last.key
+    const key = epochKey(epochId)
+    this.#lastEpoch = { id: epochId, key }
+    return key
   }
 
   #send(o: Outgoing): void {
     this.#inFlight++
     this.#hooks.sent(o, this.#inFlight)
-    this.#link.publish(o.topic, o.payload, o.retain).then(
-      () => {
-        this.#inFlight--
+    this.#link.publish(o.topic, o.payload, o.retain, (err) => {
+      this.#inFlight--
+      if (err === undefined) {
         if (o.retain) {
           this.#announcing.delete(o.epoch)
           this.#announced.add(o.epoch)
         }
         this.#hooks.acked(o, this.#inFlight)
-        if (this.#inFlight === 0) this.#settleDrain()
-        if (!this.#ended) void this.#pump()
-      },
-      (err: unknown) => {
-        this.#inFlight--
-        if (this.#inFlight === 0) this.#settleDrain()
-        if (this.#ended) return
-        this.#hooks.fail(
-          err instanceof TransportError
-            ? err
-            : new TransportError('ERR_TRANSPORT_CONNECTION_LOST', String(err), { cause: err }),
-        )
-      },
-    )
+      }
+      if (this.#inFlight === 0) this.#settleDrain()
+      if (this.#ended) return
+      if (err === undefined) this.#pump()
+      else this.#hooks.fail(err)
+    })
   }
 }

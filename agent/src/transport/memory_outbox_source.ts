@@ -29,7 +29,10 @@ export type NewQueuedMessage = Omit<QueuedMessage, 'seq'>
  * ```
  */
 export class MemoryOutboxSource implements OutboxSource {
+  /** Sorted by seq; may still hold acknowledged messages (in `#gone`) until compaction. */
   #queue: QueuedMessage[] = []
+  #live = new Set<number>()
+  #gone = new Set<number>()
   #nextSeq: number
   #announcements = new Map<string, Announcement>()
   #listeners = new Set<() => void>()
@@ -43,12 +46,12 @@ export class MemoryOutboxSource implements OutboxSource {
 
   /** Queued messages. */
   get size(): number {
-    return this.#queue.length
+    return this.#live.size
   }
 
   /** A copy of the queued messages in order. */
   snapshot(): readonly QueuedMessage[] {
-    return [...this.#queue]
+    return this.#queue.filter((m) => this.#live.has(m.seq))
   }
 
   /** Appends messages in order, notifies listeners, returns the assigned messages. */
@@ -56,6 +59,7 @@ export class MemoryOutboxSource implements OutboxSource {
     const added = messages.map((m) => ({ ...m, seq: this.#nextSeq++ }))
     for (const m of added) {
       this.#queue.push(m)
+      this.#live.add(m.seq)
       if (m.kind === 'announcement') this.setAnnouncement(m)
     }
     if (added.length > 0) for (const l of [...this.#listeners]) l()
@@ -86,15 +90,21 @@ export class MemoryOutboxSource implements OutboxSource {
       if (this.#queue[mid]!.seq <= afterSeq) lo = mid + 1
       else hi = mid
     }
-    for (let i = lo; i < this.#queue.length && out.length < limit; i++) out.push(this.#queue[i]!)
+    for (let i = lo; i < this.#queue.length && out.length < limit; i++) {
+      const m = this.#queue[i]!
+      if (!this.#gone.has(m.seq)) out.push(m)
+    }
     return out
   }
 
   async ack(seqs: readonly number[]): Promise<void> {
     this.ackCalls++
-    if (seqs.length === 0) return
-    const gone = new Set(seqs)
-    this.#queue = this.#queue.filter((m) => !gone.has(m.seq))
+    for (const seq of seqs) if (this.#live.delete(seq)) this.#gone.add(seq)
+    // Compact once half the array is acknowledged: amortised O(1) per message.
+    if (this.#gone.size > 64 && this.#gone.size * 2 > this.#queue.length) {
+      this.#queue = this.#queue.filter((m) => this.#live.has(m.seq))
+      this.#gone.clear()
+    }
   }
 
   async announcementFor(epochId: Uint8Array): Promise<Announcement | undefined> {

@@ -9,7 +9,7 @@
  * @example
  * ```ts
  * const link = await connectMqttLink(settings, AbortSignal.timeout(10_000))
- * await link.publish('sealwire/dev-1/data', payload, false) // resolves on PUBACK
+ * link.publish('sealwire/dev-1/data', payload, false, (err) => {}) // called on PUBACK
  * await link.close(true)
  * ```
  */
@@ -24,10 +24,17 @@ export interface MqttLink {
   /** The broker's Receive Maximum (MQTT 5 CONNACK), when it sent one. */
   readonly receiveMaximum: number | undefined
   /**
-   * Publishes with QoS 1. Resolves when the PUBACK arrives; rejects with
+   * Publishes with QoS 1 and calls `done` once: with no argument when the PUBACK arrives, or with
    * `ERR_TRANSPORT_PUBLISH_REFUSED` (failure reason code) or `ERR_TRANSPORT_CONNECTION_LOST`.
+   * A callback, not a promise: this is the per-message hot path, and the next message should go
+   * out in the same tick as the PUBACK that frees its slot.
    */
-  publish(topic: string, payload: Uint8Array, retain: boolean): Promise<void>
+  publish(
+    topic: string,
+    payload: Uint8Array,
+    retain: boolean,
+    done: (err?: TransportError) => void,
+  ): void
   /** Resolves (never rejects) once, when the connection is lost or closed, with the reason. */
   readonly closed: Promise<TransportError>
   /** Closes: `graceful` sends DISCONNECT first; otherwise the socket is destroyed. */
@@ -101,26 +108,29 @@ class MqttJsLink implements MqttLink {
     if (!client.connected) lost('connection closed')
   }
 
-  publish(topic: string, payload: Uint8Array, retain: boolean): Promise<void> {
-    return new Promise((resolve, reject) => {
-      if (this.#ended || !this.#client.connected) {
-        reject(new TransportError('ERR_TRANSPORT_CONNECTION_LOST', 'not connected'))
-        return
-      }
-      const body = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength)
-      this.#client.publish(topic, body, { qos: 1, retain }, (err) => {
-        if (err === undefined || err === null) return resolve()
-        const reasonCode = reasonOf(err)
-        reject(
-          reasonCode === undefined
-            ? new TransportError('ERR_TRANSPORT_CONNECTION_LOST', plain(err.message))
-            : new TransportError(
-                'ERR_TRANSPORT_PUBLISH_REFUSED',
-                `the broker refused a publish on ${JSON.stringify(topic)}: ${plain(err.message)}`,
-                { reasonCode },
-              ),
-        )
-      })
+  publish(
+    topic: string,
+    payload: Uint8Array,
+    retain: boolean,
+    done: (err?: TransportError) => void,
+  ): void {
+    if (this.#ended || !this.#client.connected) {
+      done(new TransportError('ERR_TRANSPORT_CONNECTION_LOST', 'not connected'))
+      return
+    }
+    const body = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength)
+    this.#client.publish(topic, body, { qos: 1, retain }, (err) => {
+      if (err === undefined || err === null) return done()
+      const reasonCode = reasonOf(err)
+      done(
+        reasonCode === undefined
+          ? new TransportError('ERR_TRANSPORT_CONNECTION_LOST', plain(err.message))
+          : new TransportError(
+              'ERR_TRANSPORT_PUBLISH_REFUSED',
+              `the broker refused a publish on ${JSON.stringify(topic)}: ${plain(err.message)}`,
+              { reasonCode },
+            ),
+      )
     })
   }
 

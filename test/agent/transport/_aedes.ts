@@ -4,6 +4,12 @@
  * as after a crash of a broker without persistence). `onPublish` sees every client PUBLISH with
  * the connection it came on; `subscribe` registers a broker-side subscriber before clients can
  * connect, so it cannot miss a message published after a restart.
+ *
+ * `stop()` drops every connection and frees the port at once, but closes the old aedes only in
+ * `close()`: aedes 1.2 writes the PUBACK of a QoS 1 PUBLISH *before* routing it
+ * (`lib/handlers/publish.js`), so closing it at once could lose a message it had acknowledged,
+ * a broker-side loss no client can prevent or detect. Letting it finish routing keeps the test
+ * about the client.
  */
 import { Aedes } from 'aedes'
 import type { AedesPublishPacket, Client } from 'aedes'
@@ -27,6 +33,7 @@ export class AedesHarness {
   #port = 0
   #conns = new WeakMap<Client, number>()
   #subscribers: { topic: string; deliver: (p: AedesPublishPacket) => void }[] = []
+  #retired: Aedes[] = []
 
   get port(): number {
     return this.#port
@@ -77,15 +84,22 @@ export class AedesHarness {
     this.#server = server
   }
 
-  /** Stops abruptly: every connection destroyed, the broker closed, the port released. */
+  /** Stops abruptly: every connection destroyed, the port released (see the module doc). */
   async stop(): Promise<void> {
     const server = this.#server
-    const broker = this.broker
+    if (this.broker !== undefined) this.#retired.push(this.broker)
     this.#server = undefined
     this.broker = undefined
     for (const s of this.#sockets) s.destroy()
     if (server !== undefined) await new Promise<void>((resolve) => server.close(() => resolve()))
-    if (broker !== undefined) await new Promise<void>((resolve) => broker.close(() => resolve()))
+  }
+
+  /** Stops, and closes every broker this harness started. */
+  async close(): Promise<void> {
+    await this.stop()
+    for (const b of this.#retired.splice(0)) {
+      await new Promise<void>((resolve) => b.close(() => resolve()))
+    }
   }
 
   /** Drops every client connection; the broker stays up. */

@@ -57,12 +57,14 @@ export function dataOf(prefix: string, epoch: number, n: number, size = 300): Ne
 /** Polls `condition` every few ms until true; throws after `timeoutMs` with `what`. */
 export async function until(
   condition: () => boolean,
-  what: string,
+  what: string | (() => string),
   timeoutMs = 10_000,
 ): Promise<void> {
   const start = Date.now()
   while (!condition()) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`)
+    if (Date.now() - start > timeoutMs) {
+      throw new Error(`timed out waiting for ${typeof what === 'string' ? what : what()}`)
+    }
     await new Promise((r) => setTimeout(r, 5))
   }
 }

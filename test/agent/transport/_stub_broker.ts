@@ -44,6 +44,8 @@ function readVarint(buf: Buffer, at: number): { value: number; next: number } | 
 export class StubBroker {
   mode: StubMode = 'ack'
   refuseCode = 0x87
+  /** Sent as Receive Maximum in an MQTT 5 CONNACK when set. */
+  receiveMaximum: number | undefined
   readonly publishes: StubPublish[] = []
   readonly held: Held[] = []
   connections = 0
@@ -135,8 +137,13 @@ export class StubBroker {
       const nameLen = body.readUInt16BE(0)
       const version = body[2 + nameLen]!
       this.#versions.set(socket, version)
+      const rm = this.receiveMaximum
       socket.write(
-        version === 5 ? Buffer.from([0x20, 0x03, 0, 0, 0]) : Buffer.from([0x20, 0x02, 0, 0]),
+        version !== 5
+          ? Buffer.from([0x20, 0x02, 0, 0])
+          : rm === undefined
+            ? Buffer.from([0x20, 0x03, 0, 0, 0])
+            : Buffer.from([0x20, 0x06, 0, 0, 0x03, 0x21, rm >> 8, rm & 0xff]),
       )
     } else if (type === 3) {
       const qos = (header >> 1) & 3

@@ -118,6 +118,23 @@ describe('sliding window', () => {
   })
 })
 
+describe('MQTT 5 Receive Maximum', () => {
+  it("lowers the window to the broker's Receive Maximum", async () => {
+    stub.receiveMaximum = 5
+    const prefix = uniquePrefix()
+    const source = new MemoryOutboxSource()
+    source.setAnnouncement(announcementOf(prefix, 1))
+    for (let i = 0; i < 30; i++) source.append(dataOf(prefix, 1, i))
+    const p = await startPublisher(source, { windowSize: 64 })
+    await until(() => stub.held.length === 1, 'the re-announcement')
+    stub.release(1)
+    await until(() => stub.held.length === 5, '5 in flight')
+    await settle()
+    expect(stub.held).toHaveLength(5)
+    expect(p.stats().window).toBe(5)
+  })
+})
+
 describe('acknowledgement only on PUBACK', () => {
   it('re-sends what was in flight when the connection drops before the PUBACK', async () => {
     const prefix = uniquePrefix()
