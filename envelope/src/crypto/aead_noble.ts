@@ -7,7 +7,7 @@
 import { gcm } from '@noble/ciphers/aes.js'
 import { DecryptionFailedError } from '../errors.ts'
 import type { AeadBackend, AeadKey } from './aead.ts'
-import { checkAesKeyLength, checkNonceLength, TAG_BYTES } from './aead.ts'
+import { checkAesKeyLength, checkNonceLength, TAG_BYTES } from './_aead_checks.ts'
 
 interface NobleAeadKey extends AeadKey {
   readonly backend: 'noble'

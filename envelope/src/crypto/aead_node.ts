@@ -7,7 +7,7 @@
 import type { KeyObject } from 'node:crypto'
 import { DecryptionFailedError } from '../errors.ts'
 import type { AeadBackend, AeadKey } from './aead.ts'
-import { checkAesKeyLength, checkNonceLength, TAG_BYTES } from './aead.ts'
+import { checkAesKeyLength, checkNonceLength, TAG_BYTES } from './_aead_checks.ts'
 import { nodeCrypto } from './_node_crypto.ts'
 
 interface NodeAeadKey extends AeadKey {
