@@ -17,7 +17,10 @@
  * @example
  * ```ts
  * const verdict = await state.seen('dev-1', 42) // 'new' | 'duplicate' | 'too-old'
- * if (verdict === 'new') { await sink.write(records); await state.markDelivered('dev-1', 42) }
+ * if (verdict === 'new') {
+ *   await sink.write(records)
+ *   const { newly } = await state.markDelivered('dev-1', 42) // false: another instance won the race
+ * }
  * ```
  */
 
@@ -39,8 +42,17 @@ export type ReplayVerdict = 'new' | 'duplicate' | 'too-old'
 export interface MarkResult {
   /** The highest number delivered for the device after this mark. */
   readonly highest: number
-  /** Numbers skipped by this mark: `seq - previousHighest - 1` when it moved the top, else 0. */
+  /**
+   * Numbers skipped by this mark: `seq - previousHighest - 1` when it moved the top, else 0 (and 0
+   * for a device's first mark: what came before the consumer started is not a gap).
+   */
   readonly gap: number
+  /**
+   * True when this call marked `seq`; false when it was already marked (another instance, or an
+   * earlier call, delivered it: count a duplicate) or is below the window (`too-old`, not marked).
+   * Atomic across instances: of two racing marks of one number, exactly one sees `true`.
+   */
+  readonly newly: boolean
 }
 
 /** Counts of new epochs opened in the current budget window. */
@@ -51,12 +63,21 @@ export interface EpochBudget {
 
 /** The consumer's shared state. */
 export interface ConsumerState {
-  /** Stores an announcement; keeps the first one stored for a (device, epoch). */
-  putAnnouncement(a: StoredAnnouncement): Promise<void>
+  /** `memory`, or the Redis URL without credentials and the key prefix: safe to print. */
+  readonly description: string
+  /**
+   * Stores an announcement; keeps the first one stored for a (device, epoch). Resolves to true
+   * when this call stored it, false when one was there (its lifetime is then extended).
+   */
+  putAnnouncement(a: StoredAnnouncement): Promise<boolean>
   getAnnouncement(deviceId: string, epochIdHex: string): Promise<StoredAnnouncement | undefined>
-  /** Where `seq` stands for `deviceId` (no change). */
+  /**
+   * Where `seq` stands for `deviceId` (no change): `new` above the highest number or unmarked in
+   * the window `(highest - windowSize, highest]`, `duplicate` when marked there, `too-old` at or
+   * below `highest - windowSize`.
+   */
   seen(deviceId: string, seq: number): Promise<ReplayVerdict>
-  /** Marks `seq` delivered; idempotent. */
+  /** Marks `seq` delivered; idempotent, atomic (see {@link MarkResult.newly}). */
   markDelivered(deviceId: string, seq: number): Promise<MarkResult>
   /**
    * Counts one new epoch for `deviceId` in the window that contains `nowMs` (windows of
