@@ -11,7 +11,7 @@
  * publisher.start()
  * ```
  */
-export { TransportError, configError } from './errors.ts'
+export { TransportError } from './errors.ts'
 export type { TransportErrorCode, TransportErrorDetails } from './errors.ts'
 export {
   AWS_IOT_LIMITS,
@@ -28,10 +28,7 @@ export type { BrokerSettings, BrokerSettingsInput } from './broker_settings.ts'
 export type { Announcement, OutboxSource, QueuedMessage } from './outbox_source.ts'
 export { MemoryOutboxSource } from './memory_outbox_source.ts'
 export type { NewQueuedMessage } from './memory_outbox_source.ts'
-export { ReconnectBackoff } from './reconnect_backoff.ts'
 export type { ReconnectBackoffOptions } from './reconnect_backoff.ts'
-export { ProgressWatchdog } from './progress_watchdog.ts'
-export { TransportEvents, errorInfo } from './transport_events.ts'
 export type {
   ConnectionState,
   TransportErrorInfo,
@@ -40,7 +37,7 @@ export type {
 } from './transport_events.ts'
 export { connectMqttLink } from './mqtt_link.ts'
 export type { MqttLink, MqttLinkFactory } from './mqtt_link.ts'
-export { checkPublisherOptions, resolvePublisherOptions } from './publisher_options.ts'
-export type { PublisherOptions, ResolvedPublisherOptions } from './publisher_options.ts'
+export { checkPublisherOptions } from './publisher_options.ts'
+export type { PublisherOptions } from './publisher_options.ts'
 export { MqttPublisher } from './mqtt_publisher.ts'
 export type { StopOptions } from './mqtt_publisher.ts'

@@ -8,11 +8,11 @@ import { ManualClock, fullJitterDelay } from '../../../platform/src/index.ts'
 import {
   MemoryOutboxSource,
   MqttPublisher,
-  ProgressWatchdog,
-  ReconnectBackoff,
   TransportError,
   loadBrokerSettings,
 } from '../../../agent/src/transport/index.ts'
+import { ProgressWatchdog } from '../../../agent/src/transport/progress_watchdog.ts'
+import { ReconnectBackoff } from '../../../agent/src/transport/reconnect_backoff.ts'
 import type { TransportEventMap } from '../../../agent/src/transport/index.ts'
 import { DEVICE, announcementOf, dataOf, settle, until, uniquePrefix } from './_fixtures.ts'
 import { StubBroker } from './_stub_broker.ts'
