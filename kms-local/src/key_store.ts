@@ -83,6 +83,20 @@ export class KeyStore {
     this.here = here
   }
 
+  /**
+   * A copy to change: the server applies a request to a copy and makes the copy the store only
+   * once it is saved. Keys are copied (handlers change their fields); what they hold (material,
+   * tags, import parameters, aliases) is never changed in place and is shared.
+   */
+  clone(): KeyStore {
+    const copy = new KeyStore(this.here)
+    for (const key of this.#keys.values()) {
+      copy.#keys.set(key.keyId, { ...key, importParameters: [...key.importParameters] })
+    }
+    for (const alias of this.#aliases.values()) copy.#aliases.set(alias.aliasName, alias)
+    return copy
+  }
+
   /** All keys, in creation order. */
   keys(): StoredKey[] {
     return [...this.#keys.values()]
@@ -152,6 +166,14 @@ export class KeyStore {
     return key
   }
 
+  /** Whether {@link sweep} would change anything at `now` (it changes nothing itself). */
+  hasDue(now: number): boolean {
+    for (const key of this.#keys.values()) {
+      if (deletionDue(key, now) || expiryDue(key, now)) return true
+    }
+    return false
+  }
+
   /**
    * Applies what time does on its own: deletes keys whose waiting period is over (and their
    * aliases) and removes imported material past `ValidTo`. Expired import parameters stay (a
@@ -161,11 +183,7 @@ export class KeyStore {
   sweep(now: number): boolean {
     let changed = false
     for (const key of this.#keys.values()) {
-      if (
-        key.state === 'PendingDeletion' &&
-        key.deletionDate !== undefined &&
-        key.deletionDate <= now
-      ) {
+      if (deletionDue(key, now)) {
         this.#keys.delete(key.keyId)
         for (const alias of this.#aliases.values()) {
           if (alias.targetKeyId === key.keyId) this.#aliases.delete(alias.aliasName)
@@ -173,7 +191,7 @@ export class KeyStore {
         changed = true
         continue
       }
-      if (key.material && key.validTo !== undefined && key.validTo <= now) {
+      if (expiryDue(key, now)) {
         key.material = undefined
         key.validTo = undefined
         key.expirationModel = undefined
@@ -183,4 +201,14 @@ export class KeyStore {
     }
     return changed
   }
+}
+
+function deletionDue(key: StoredKey, now: number): boolean {
+  return (
+    key.state === 'PendingDeletion' && key.deletionDate !== undefined && key.deletionDate <= now
+  )
+}
+
+function expiryDue(key: StoredKey, now: number): boolean {
+  return key.material !== undefined && key.validTo !== undefined && key.validTo <= now
 }

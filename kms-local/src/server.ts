@@ -63,7 +63,8 @@ export async function startKmsLocal(options?: KmsLocalOptions): Promise<KmsLocal
   const opts = resolveOptions(options)
   const here = { region: opts.region, accountId: opts.accountId }
   if (opts.stateFile) removeStateTemps(opts.stateFile)
-  const store = (opts.stateFile && readState(opts.stateFile, here)) || new KeyStore(here)
+  /** The keys and aliases every request sees: replaced only by a store that has been saved. */
+  let store = (opts.stateFile && readState(opts.stateFile, here)) || new KeyStore(here)
   if (opts.stateFile) {
     store.sweep(opts.clock())
     writeState(opts.stateFile, store) // creates the file, or brings an old one to mode 0600
@@ -85,8 +86,43 @@ export async function startKmsLocal(options?: KmsLocalOptions): Promise<KmsLocal
   }
   const inFlight = new Set<Promise<void>>()
 
-  const persist = (): void => {
-    if (opts.stateFile) writeState(opts.stateFile, store)
+  /** Saves `draft` (when there is a state file). @throws {KmsStateError} and nothing changed. */
+  const save = (draft: KeyStore): void => {
+    if (opts.stateFile) writeState(opts.stateFile, draft)
+  }
+
+  const report = (err: unknown, what: string): void => {
+    const coded = err instanceof KmsLocalError ? err : undefined
+    const cause = coded
+      ? `error ${coded.code}: ${coded.message}`
+      : `error ERR_INTERNAL: ${plain(errorText(err))}`
+    opts.log(`${cause}; ${what}`)
+  }
+
+  /**
+   * Applies what time does on its own (deletions at the end of the waiting period, expiry of
+   * imported material). Synchronous, so no request runs in between. These changes are a function
+   * of the saved dates and the clock, so they take effect even when the write fails (it is
+   * reported): a restart from the older file makes them again.
+   */
+  const sweep = (now: number): void => {
+    if (!store.hasDue(now)) return
+    const draft = store.clone()
+    draft.sweep(now)
+    try {
+      save(draft)
+    } catch (err) {
+      report(err, 'deletions and expiries due are applied in memory and saved with the next change')
+    }
+    store = draft
+  }
+
+  /** Mutating requests run one at a time, each on a copy of the store. */
+  let mutations: Promise<unknown> = Promise.resolve()
+  const oneAtATime = <T>(run: () => Promise<T>): Promise<T> => {
+    const result = mutations.then(run, run)
+    mutations = result.catch(() => undefined)
+    return result
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -98,7 +134,6 @@ export async function startKmsLocal(options?: KmsLocalOptions): Promise<KmsLocal
     let output: OperationOutput | undefined
     let failure: KmsApiError | undefined
     let touched: StoredKey | undefined
-    let dirty = false
     try {
       const body = await readBody(req)
       const name = operationOfTarget(req.headers['x-amz-target'])
@@ -147,33 +182,43 @@ export async function startKmsLocal(options?: KmsLocalOptions): Promise<KmsLocal
       }
       const decoded = decodeInput(operation.input, json)
       input = decoded as Record<string, unknown>
-      dirty = store.sweep(now)
-      output = await operation.handle(decoded, {
-        store,
+      const op = operation
+      const context = (target: KeyStore) => ({
+        store: target,
         now,
         requestId,
-        touch: (key) => {
+        touch: (key: StoredKey) => {
           touched = key
         },
       })
-      if (operation.mutating) dirty = true
-      if (dirty) {
-        dirty = false
-        persist()
+      if (!op.mutating) {
+        sweep(now)
+        output = await op.handle(decoded, context(store))
+      } else {
+        // The durability rule: a change is made on a copy, saved, and only then becomes the
+        // store. When the save fails the client gets KMSInternalException and nothing changed
+        // (an SDK retry is a new attempt, not a second key).
+        output = await oneAtATime(async () => {
+          sweep(now)
+          const draft = store.clone()
+          const out = await op.handle(decoded, context(draft))
+          try {
+            save(draft)
+          } catch (err) {
+            report(err, `${op.name} request ${requestId} was not applied`)
+            throw new KmsApiError('KMSInternalException', NOT_SAVED_MESSAGE, { cause: err })
+          }
+          store = draft
+          return out
+        })
       }
       sendJson(res, 200, requestId, output)
     } catch (err) {
+      if (!(err instanceof KmsApiError)) report(err, `${eventName} request ${requestId} failed`)
       failure =
         err instanceof KmsApiError
           ? err
           : new KmsApiError('KMSInternalException', 'kms-local internal error', { cause: err })
-      if (dirty) {
-        try {
-          persist()
-        } catch {
-          // Already answering with an error; the next change writes the state again.
-        }
-      }
       if (!res.headersSent) sendError(res, requestId, failure)
       else res.destroy()
     } finally {
@@ -289,6 +334,9 @@ export async function startKmsLocal(options?: KmsLocalOptions): Promise<KmsLocal
     },
   })
 }
+
+/** The message of the `KMSInternalException` answered when a change could not be saved. */
+const NOT_SAVED_MESSAGE = 'kms-local could not save the change, so it was not made'
 
 function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err)

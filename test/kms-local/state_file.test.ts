@@ -6,7 +6,9 @@ import {
   DisableKeyCommand,
   EncryptCommand,
   GetPublicKeyCommand,
+  KMSInternalException,
   ListAliasesCommand,
+  ListKeysCommand,
   NotFoundException,
   ScheduleKeyDeletionCommand,
 } from '@aws-sdk/client-kms'
@@ -17,6 +19,7 @@ import {
   mkdirSync,
   readdirSync,
   readFileSync,
+  rmSync,
   statSync,
   symlinkSync,
   writeFileSync,
@@ -264,6 +267,75 @@ describe('state file', () => {
     for (const name of [...ours, ...others]) writeFileSync(join(dir, name), 'half a state')
     await start({ port: 0, stateFile })
     expect(readdirSync(dir).sort()).toEqual([...others, 'state.json'].sort())
+  })
+
+  it('makes a change only once it is saved: a failed save answers KMSInternalException, changes nothing, and is logged with its cause', async () => {
+    const dir = join(tmp.dir, 'durable')
+    mkdirSync(dir)
+    const stateFile = join(dir, 'state.json')
+    const lines: string[] = []
+    const server = await start({ port: 0, stateFile, log: (line) => lines.push(line) })
+    const kms = clientFor(server)
+    const first = (await kms.send(new CreateKeyCommand({}))).KeyMetadata!
+    const saved = readFileSync(stateFile, 'utf8')
+    const keyIds = async (): Promise<string[]> =>
+      ((await kms.send(new ListKeysCommand({}))).Keys ?? []).map((k) => k.KeyId!).sort()
+
+    // The state path becomes unwritable: a directory where the file was (works as root too).
+    rmSync(stateFile)
+    mkdirSync(stateFile)
+    // The SDK retries a 500: every attempt fails the same way, and none leaves a key behind.
+    const retrying = clientFor(server, { maxAttempts: 3 })
+    const created = await caught(retrying.send(new CreateKeyCommand({ KeySpec: 'RSA_2048' })))
+    retrying.destroy()
+    expect(created).toBeInstanceOf(KMSInternalException)
+    expect(created.message).toBe('kms-local could not save the change, so it was not made')
+    expect(server.callCount('CreateKey')).toBe(4)
+    expect(await keyIds()).toEqual([first.KeyId])
+    const disabled = await caught(kms.send(new DisableKeyCommand({ KeyId: first.KeyId })))
+    expect(disabled).toBeInstanceOf(KMSInternalException)
+    expect(
+      (await kms.send(new DescribeKeyCommand({ KeyId: first.KeyId }))).KeyMetadata!.KeyState,
+    ).toBe('Enabled')
+    await kms.send(
+      new EncryptCommand({ KeyId: first.KeyId, Plaintext: Buffer.from('still usable') }),
+    )
+    expect(lines).toHaveLength(4)
+    for (const line of lines.slice(0, 3)) {
+      expect(line).toMatch(
+        new RegExp(
+          `^error ERR_KMS_LOCAL_STATE_IO: ${JSON.stringify(stateFile).replace(/[.*+?^$()|[\]\\]/g, '\\$&')}: cannot write \\(E[A-Z]+\\); CreateKey request [0-9a-f-]{36} was not applied$`,
+        ),
+      )
+    }
+    expect(lines[3]).toMatch(
+      /cannot write \(E[A-Z]+\); DisableKey request [0-9a-f-]{36} was not applied$/,
+    )
+
+    // A symbolic link swapped in is refused on write as well: its target keeps its content.
+    rmSync(stateFile, { recursive: true })
+    const elsewhere = join(tmp.dir, 'elsewhere.json')
+    writeFileSync(elsewhere, 'not yours')
+    symlinkSync(elsewhere, stateFile)
+    const linked = await caught(
+      kms.send(new CreateAliasCommand({ AliasName: 'alias/lost', TargetKeyId: first.KeyId })),
+    )
+    expect(linked).toBeInstanceOf(KMSInternalException)
+    expect(lines[4]).toContain(': is a symbolic link: refused')
+    expect(readFileSync(elsewhere, 'utf8')).toBe('not yours')
+    expect((await kms.send(new ListAliasesCommand({}))).Aliases).toEqual([])
+
+    // Once the path is writable again, the next change saves everything, and only that.
+    rmSync(stateFile)
+    const second = (await kms.send(new CreateKeyCommand({}))).KeyMetadata!
+    expect(await keyIds()).toEqual([first.KeyId, second.KeyId].sort())
+    const doc = JSON.parse(readFileSync(stateFile, 'utf8'))
+    expect(doc.keys.map((k: { keyId: string }) => k.keyId).sort()).toEqual(await keyIds())
+    expect(doc.keys.find((k: { keyId: string }) => k.keyId === first.KeyId).keyState).toBe(
+      'Enabled',
+    )
+    expect(JSON.parse(saved).keys).toHaveLength(1)
+    kms.destroy()
   })
 
   it('reports an unwritable location as ERR_KMS_LOCAL_STATE_IO', async () => {
