@@ -328,6 +328,12 @@ export async function main(argv: readonly string[], io: Partial<CliIo> = {}): Pr
         return printStatus(requiredString(args, 'state'), flag(args, 'json'), cli)
       }
       case 'schema': {
+        if (wantsHelp(rest)) {
+          cli.stdout.write(
+            'usage: sealwire-agent schema\n\nPrints the JSON Schema of the config file.\n',
+          )
+          return EXIT.ok
+        }
         parseCommandArgs(rest, {}, 0)
         cli.stdout.write(`${JSON.stringify(agentJsonSchema(), null, 2)}\n`)
         return EXIT.ok

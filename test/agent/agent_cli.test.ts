@@ -137,7 +137,7 @@ describe('sealwire-agent run', () => {
     const reader = new DeviceReader(device)
     const arrivals: Promise<void>[] = []
     broker.subscribe(`${device.topics.data.split('/')[0]}/#`, (p) => {
-      arrivals.push(reader.take(p.topic, new Uint8Array(p.payload)))
+      arrivals.push(reader.take(p.topic, new Uint8Array(p.payload as Buffer)))
     })
     const stop = new AbortController()
     const c = capture({ ...QUIET, SEALWIRE_BROKER_PROTOCOL_VERSION: '4' }, false, stop.signal)
@@ -156,7 +156,11 @@ describe('sealwire-agent run', () => {
       c.io,
     )
     try {
-      await until(() => /ingest http:\/\/127\.0\.0\.1:\d+/.test(c.out()), 10_000)
+      await until(
+        () => /ingest http:\/\/127\.0\.0\.1:\d+/.test(c.out()),
+        'the agent to start',
+        10_000,
+      )
       const url = /ingest (http:\/\/127\.0\.0\.1:\d+)/.exec(c.out())![1]!
       const sent: { stream: string; value: unknown }[] = []
       for (let i = 0; i < 20; i++) {
@@ -184,7 +188,7 @@ describe('sealwire-agent run', () => {
         error: 'ERR_READING_INVALID',
         message: 'line 2: "stream" must be a string of 1 to 128 UTF-8 bytes',
       })
-      await until(() => reader.records.length >= sent.length, 10_000)
+      await until(() => reader.records.length >= sent.length, 'every reading to arrive', 10_000)
       await Promise.all(arrivals)
       expect(reader.records.map((r) => ({ stream: r.stream, value: r.value }))).toEqual(sent)
       expect(reader.epochs.size).toBe(1)
@@ -212,5 +216,53 @@ describe('sealwire-agent run', () => {
     // Everything was acknowledged; the current epoch's announcement stays for the next connection.
     expect(status.outbox).toMatchObject({ count: 1, pending: 0 })
     expect(status.bootCount).toBe(1)
+  })
+})
+
+describe('sealwire-agent ingest limits and help', () => {
+  it('answers 413 to a body over the limit, then closes the connection', async () => {
+    const { root, device } = await setup()
+    const stop = new AbortController()
+    const c = capture(
+      { ...QUIET, SEALWIRE_HTTP_MAX_BODY_BYTES: '1024', SEALWIRE_BROKER_PROTOCOL_VERSION: '4' },
+      false,
+      stop.signal,
+    )
+    const running = main(
+      [
+        'run',
+        '--device',
+        device.dir,
+        '--broker',
+        'mqtt://127.0.0.1:9',
+        '--state',
+        join(root, 's'),
+        '--http',
+        '127.0.0.1:0',
+      ],
+      c.io,
+    )
+    try {
+      await until(() => /ingest http:/.test(c.out()), 'the agent to start', 10_000)
+      const url = /ingest (http:\/\/127\.0\.0\.1:\d+)/.exec(c.out())![1]!
+      const big = JSON.stringify({ stream: 's', value: 'x'.repeat(4096) })
+      const res = await fetch(`${url}/v1/readings`, { method: 'POST', body: big })
+      expect(res.status).toBe(413)
+      expect(await res.json()).toEqual({
+        error: 'ERR_READING_INVALID',
+        message: 'body over 1024 bytes',
+      })
+    } finally {
+      stop.abort()
+      expect(await running).toBe(0)
+    }
+  })
+
+  it('prints help for every command with exit 0', async () => {
+    for (const cmd of ['run', 'check-config', 'status', 'schema']) {
+      const c = capture()
+      expect(await main([cmd, '--help'], c.io), cmd).toBe(0)
+      expect(c.out(), cmd).toMatch(new RegExp(`^usage: sealwire-agent ${cmd}`))
+    }
   })
 })

@@ -25,7 +25,11 @@
  * ```
  */
 import type { ClockState } from '../../../envelope/src/index.ts'
+import { existsSync } from 'node:fs'
 import type { Clock } from '../../../platform/src/index.ts'
+
+/** The flag file systemd-timesyncd creates once the clock is synchronised. */
+export const TIMESYNC_FLAG_FILE = '/run/systemd/timesync/synchronized'
 
 /** Which source makes the wall clock trusted. */
 export type ClockTrust = 'system' | 'ntp' | 'broker'
@@ -58,7 +62,7 @@ export class RecordClock {
     this.trust = options.trust
     this.#clock = options.clock
     this.#floor = Math.max(0, options.floorMs)
-    this.#ntp = options.ntpSynchronized ?? (() => false)
+    this.#ntp = options.ntpSynchronized ?? (() => existsSync(TIMESYNC_FLAG_FILE))
     this.#synced = options.trust === 'system'
   }
 

@@ -57,15 +57,18 @@ function readBody(req: IncomingMessage, max: number): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = []
     let size = 0
-    req.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer): void => {
       size += chunk.length
       if (size > max) {
+        // Stop buffering; the caller answers 413 and closes the connection afterwards.
+        req.off('data', onData)
+        req.resume()
         reject(new BodyTooLarge())
-        req.destroy()
         return
       }
       chunks.push(chunk)
-    })
+    }
+    req.on('data', onData)
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
     req.on('error', reject)
   })
@@ -150,10 +153,13 @@ export async function startIngestServer(
         body = await readBody(req, options.maxBodyBytes)
       } catch (err) {
         if (err instanceof BodyTooLarge) {
-          return send(res, 413, {
-            error: 'ERR_READING_INVALID',
-            message: `body over ${options.maxBodyBytes} bytes`,
-          })
+          res.once('finish', () => req.socket.destroy())
+          return send(
+            res,
+            413,
+            { error: 'ERR_READING_INVALID', message: `body over ${options.maxBodyBytes} bytes` },
+            { connection: 'close' },
+          )
         }
         throw err
       }
