@@ -9,6 +9,7 @@
  * resolved.region // 'us-east-1'
  * ```
  */
+import { systemClock, type Clock } from '../../platform/src/index.ts'
 import { defaultKmsLocalOptions } from './defaults.ts'
 
 /** Options of {@link startKmsLocal}. */
@@ -27,8 +28,12 @@ export interface KmsLocalOptions {
   auditLog?: string
   /** Requests per second per operation family; over it, `ThrottlingException`. */
   rateLimits?: { cryptographic?: number; management?: number }
-  /** Clock in epoch milliseconds (default `Date.now`), so tests can move time. */
-  clock?: () => number
+  /**
+   * Where every time kms-local reads comes from (request times, deletion windows, import token
+   * and material expiry, rate limits): platform's `Clock`, of which only `now()` is used. Default
+   * `systemClock`; tests pass a `ManualClock` and move time by hand.
+   */
+  clock?: Pick<Clock, 'now'>
   /**
    * Where the running server reports what it cannot answer a client with: a change that was not
    * applied because the state file could not be written (with the cause), an audit line that
@@ -46,7 +51,7 @@ export interface ResolvedOptions {
   readonly stateFile: string | undefined
   readonly auditLog: string | undefined
   readonly rateLimits: { readonly cryptographic?: number; readonly management?: number }
-  readonly clock: () => number
+  readonly clock: Pick<Clock, 'now'>
   readonly log: (line: string) => void
 }
 
@@ -96,8 +101,10 @@ export function resolveOptions(options: KmsLocalOptions = {}): ResolvedOptions {
   const limits = options.rateLimits ?? {}
   if (typeof limits !== 'object' || limits === null)
     throw new TypeError('rateLimits: expected an object')
-  const clock = options.clock ?? Date.now
-  if (typeof clock !== 'function') throw new TypeError('clock: expected a function')
+  const clock = options.clock ?? systemClock
+  if (typeof clock !== 'object' || clock === null || typeof clock.now !== 'function') {
+    throw new TypeError('clock: expected a Clock (an object with now())')
+  }
   const log = options.log ?? ((line: string) => void process.stderr.write(`${line}\n`))
   if (typeof log !== 'function') throw new TypeError('log: expected a function')
   const cryptographic = rate('rateLimits.cryptographic', limits.cryptographic)

@@ -66,14 +66,14 @@ export async function startKmsLocal(options?: KmsLocalOptions): Promise<KmsLocal
   /** The keys and aliases every request sees: replaced only by a store that has been saved. */
   let store = (opts.stateFile && readState(opts.stateFile, here)) || new KeyStore(here)
   if (opts.stateFile) {
-    store.sweep(opts.clock())
+    store.sweep(opts.clock.now())
     writeState(opts.stateFile, store) // creates the file, or brings an old one to mode 0600
   }
   const audit = opts.auditLog
     ? AuditLog.open(opts.auditLog, (err) => opts.log(`error ${err.code}: ${err.message}`))
     : undefined
   const counts = new Map<string, number>()
-  const start = opts.clock()
+  const start = opts.clock.now()
   const buckets = {
     cryptographic:
       opts.rateLimits.cryptographic === undefined
@@ -127,7 +127,7 @@ export async function startKmsLocal(options?: KmsLocalOptions): Promise<KmsLocal
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const requestId = randomUUID()
-    const now = opts.clock()
+    const now = opts.clock.now()
     let eventName = 'Unknown'
     let operation: Operation | undefined
     let input: Record<string, unknown> | undefined

@@ -1,37 +1,14 @@
 /**
- * Shared helpers of the kms-local tests: an SDK client for a server, raw JSON 1.1 calls, a
- * temporary directory, the AWS KMS service model, and error capture.
+ * Helpers of the kms-local tests that only they need: raw JSON 1.1 calls, the AWS KMS service
+ * model, and the fake clock they start from. Everything shared (SDK client factory, temporary
+ * folders, error capture, CLI streams) comes from `test/helpers/index.ts`.
  */
-import { KMSClient, type KMSClientConfig } from '@aws-sdk/client-kms'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { readFileSync } from 'node:fs'
+import { resolve } from 'node:path'
 import { gunzipSync } from 'node:zlib'
 import type { KmsLocalServer } from '../../kms-local/src/index.ts'
-
-export const repoRoot = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..')
-
-/** An SDK client against a server, with no retries (each send is exactly one call). */
-export function clientFor(server: KmsLocalServer, extra: Partial<KMSClientConfig> = {}): KMSClient {
-  return new KMSClient({
-    endpoint: server.endpoint,
-    region: server.region,
-    credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
-    maxAttempts: 1,
-    ...extra,
-  })
-}
-
-/** The rejection of a promise (fails the test if it resolves). */
-export async function caught(p: Promise<unknown>): Promise<Error & Record<string, any>> {
-  try {
-    await p
-  } catch (err) {
-    return err as Error & Record<string, any>
-  }
-  throw new Error('expected a rejection, got a result')
-}
+import { ManualClock } from '../../platform/src/index.ts'
+import { repoRoot } from '../helpers/index.ts'
 
 /** A raw JSON 1.1 call, for what the SDK would not send. */
 export async function raw(
@@ -52,12 +29,6 @@ export async function raw(
   })
   const text = await res.text()
   return { status: res.status, headers: res.headers, json: text ? JSON.parse(text) : undefined }
-}
-
-/** A temporary directory and its removal. */
-export function tempDir(): { dir: string; cleanup: () => void } {
-  const dir = mkdtempSync(join(tmpdir(), 'kms-local-test-'))
-  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) }
 }
 
 /** The shape of the service model, as far as the tests read it. */
@@ -82,13 +53,9 @@ export function loadModel(): ServiceModel {
   return model
 }
 
-/** A clock tests can move. */
-export function manualClock(start = Date.UTC(2026, 0, 1)): {
-  now: () => number
-  advance: (ms: number) => void
-} {
-  let t = start
-  return { now: () => t, advance: (ms) => void (t += ms) }
+/** A fake clock for a kms-local server, at 2026-01-01T00:00:00Z; move it with `advance(ms)`. */
+export function fakeClock(start = Date.UTC(2026, 0, 1)): ManualClock {
+  return new ManualClock(start)
 }
 
 export const DAY_MS = 24 * 60 * 60 * 1000

@@ -8,22 +8,25 @@ import {
 } from '@aws-sdk/client-kms'
 import { readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { AuditLog, redactRequest, redactResponse } from '../../kms-local/src/audit_log.ts'
 import { startKmsLocal, type AuditEvent } from '../../kms-local/src/index.ts'
 import { importKeyMaterial } from '../../kms-local/src/operations/import_key_material.ts'
-import { caught, clientFor, raw, tempDir } from './_helpers.ts'
+import { caught, cleanupTempDirs, kmsClientFor, tempDir } from '../helpers/index.ts'
+import { raw } from './_helpers.ts'
 
-const tmp = tempDir()
-
-afterAll(() => tmp.cleanup())
+let dir: string
+beforeAll(async () => {
+  dir = await tempDir('kms-local-audit-')
+})
+afterAll(cleanupTempDirs)
 
 describe('audit log', () => {
   it('writes one CloudTrail-like JSON line per request, mode 0600, and never key material or data', async () => {
-    const auditLog = join(tmp.dir, 'audit.jsonl')
-    const stateFile = join(tmp.dir, 'state.json')
+    const auditLog = join(dir, 'audit.jsonl')
+    const stateFile = join(dir, 'state.json')
     const server = await startKmsLocal({ port: 0, auditLog, stateFile })
-    const kms = clientFor(server)
+    const kms = kmsClientFor(server)
     const secret = Buffer.from('TOP-SECRET-PLAINTEXT-0123456789')
     const sym = (await kms.send(new CreateKeyCommand({ Description: 'audited' }))).KeyMetadata!
     const rsa = (await kms.send(new CreateKeyCommand({ KeySpec: 'RSA_2048' }))).KeyMetadata!
@@ -139,7 +142,7 @@ describe('the audit logger never throws', () => {
   })
 
   it('drops a line it cannot build or write and reports it once, until a line is written again', () => {
-    const path = join(tmp.dir, 'never-throws.jsonl')
+    const path = join(dir, 'never-throws.jsonl')
     const reported: string[] = []
     const log = AuditLog.open(path, (err) => reported.push(`${err.code}: ${err.message}`))
     const event = { eventName: 'ok' } as unknown as AuditEvent

@@ -27,16 +27,16 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { aesKeyWrapPad } from '../../kms-local/src/aes_key_wrap.ts'
 import { startKmsLocal, type AuditEvent, type KmsLocalServer } from '../../kms-local/src/index.ts'
-import { cleanupTempDirs, kmsClientFor, tempDir } from '../helpers/index.ts'
-import { caught, clientFor, DAY_MS, manualClock, raw } from './_helpers.ts'
+import { caught, cleanupTempDirs, kmsClientFor, tempDir } from '../helpers/index.ts'
+import { DAY_MS, fakeClock, raw } from './_helpers.ts'
 
-const clock = manualClock()
+const clock = fakeClock()
 let server: KmsLocalServer
 let kms: KMSClient
 
 beforeAll(async () => {
-  server = await startKmsLocal({ port: 0, clock: clock.now })
-  kms = clientFor(server)
+  server = await startKmsLocal({ port: 0, clock })
+  kms = kmsClientFor(server)
 })
 
 afterAll(async () => {
@@ -366,7 +366,7 @@ describe('ImportKeyMaterial with a ValidTo that is no time (1e300, 1e400)', () =
     const lines: string[] = []
     const local = await startKmsLocal({
       port: 0,
-      clock: clock.now,
+      clock,
       auditLog,
       stateFile,
       log: (line) => lines.push(line),

@@ -29,9 +29,10 @@ import {
 import { constants, createPublicKey, publicEncrypt } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startKmsLocal, type KmsLocalServer } from '../../kms-local/src/index.ts'
-import { caught, clientFor, DAY_MS, manualClock } from './_helpers.ts'
+import { caught, kmsClientFor } from '../helpers/index.ts'
+import { DAY_MS, fakeClock } from './_helpers.ts'
 
-const clock = manualClock()
+const clock = fakeClock()
 let server: KmsLocalServer
 let kms: KMSClient
 let rsaKeyId: string
@@ -40,8 +41,8 @@ let symKeyId: string
 let signKeyId: string
 
 beforeAll(async () => {
-  server = await startKmsLocal({ port: 0, clock: clock.now })
-  kms = clientFor(server)
+  server = await startKmsLocal({ port: 0, clock })
+  kms = kmsClientFor(server)
   const rsa = await kms.send(
     new CreateKeyCommand({ KeySpec: 'RSA_2048', KeyUsage: 'ENCRYPT_DECRYPT' }),
   )

@@ -1,7 +1,8 @@
 import { DescribeKeyCommand, KMSServiceException, NotFoundException } from '@aws-sdk/client-kms'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { KmsLocalError, startKmsLocal, type KmsLocalServer } from '../../kms-local/src/index.ts'
-import { caught, clientFor, raw } from './_helpers.ts'
+import { caught, kmsClientFor } from '../helpers/index.ts'
+import { raw } from './_helpers.ts'
 
 let server: KmsLocalServer
 
@@ -224,7 +225,7 @@ describe('AWS JSON 1.1 framing', () => {
 
 describe('how the SDK reads kms-local errors', () => {
   it('raises its own modeled exception classes, with name, message, $fault and $metadata', async () => {
-    const kms = clientFor(server)
+    const kms = kmsClientFor(server)
     const err = await caught(kms.send(new DescribeKeyCommand({ KeyId: 'alias/none' })))
     expect(err).toBeInstanceOf(NotFoundException)
     expect(err).toBeInstanceOf(KMSServiceException)
@@ -244,6 +245,10 @@ describe('lifecycle and options', () => {
     await expect(startKmsLocal({ accountId: '123' })).rejects.toThrow(RangeError)
     await expect(startKmsLocal({ rateLimits: { cryptographic: 0 } })).rejects.toThrow(RangeError)
     await expect(startKmsLocal({ host: '' })).rejects.toThrow(TypeError)
+    await expect(startKmsLocal({ clock: (() => 0) as never })).rejects.toThrow(
+      new TypeError('clock: expected a Clock (an object with now())'),
+    )
+    await expect(startKmsLocal({ log: 'stderr' as never })).rejects.toThrow(TypeError)
   })
 
   it('reports a port in use as ERR_KMS_LOCAL_LISTEN', async () => {

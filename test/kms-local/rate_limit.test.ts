@@ -8,7 +8,8 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startKmsLocal, type KmsLocalServer } from '../../kms-local/src/index.ts'
 import { TokenBucket } from '../../kms-local/src/rate_limiter.ts'
-import { caught, clientFor, manualClock } from './_helpers.ts'
+import { caught, kmsClientFor } from '../helpers/index.ts'
+import { fakeClock } from './_helpers.ts'
 
 describe('TokenBucket', () => {
   it('holds one second of requests and refills continuously', () => {
@@ -28,7 +29,7 @@ describe('TokenBucket', () => {
 })
 
 describe('rate limits per operation family', () => {
-  const clock = manualClock()
+  const clock = fakeClock()
   let server: KmsLocalServer
   let kms: KMSClient
   let keyId: string
@@ -36,10 +37,10 @@ describe('rate limits per operation family', () => {
   beforeAll(async () => {
     server = await startKmsLocal({
       port: 0,
-      clock: clock.now,
+      clock,
       rateLimits: { cryptographic: 5, management: 3 },
     })
-    kms = clientFor(server) // maxAttempts: 1, so the SDK does not retry the throttled call
+    kms = kmsClientFor(server) // maxAttempts: 1, so the SDK does not retry the throttled call
     keyId = (await kms.send(new CreateKeyCommand({}))).KeyMetadata!.KeyId!
   })
 

@@ -25,7 +25,7 @@ import {
   writeFileSync,
 } from 'node:fs'
 import { join } from 'node:path'
-import { afterAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   KmsStateError,
   main,
@@ -33,15 +33,19 @@ import {
   startKmsLocal,
   type KmsLocalServer,
 } from '../../kms-local/src/index.ts'
-import { capture } from '../helpers/index.ts'
-import { caught, clientFor, DAY_MS, manualClock, tempDir } from './_helpers.ts'
+import { capture, caught, cleanupTempDirs, kmsClientFor, tempDir } from '../helpers/index.ts'
+import { DAY_MS, fakeClock } from './_helpers.ts'
 
-const tmp = tempDir()
+let root: string
 const open: KmsLocalServer[] = []
+
+beforeAll(async () => {
+  root = await tempDir('kms-local-state-')
+})
 
 afterAll(async () => {
   await Promise.all(open.map((s) => s.close()))
-  tmp.cleanup()
+  await cleanupTempDirs()
 })
 
 async function start(options: Parameters<typeof startKmsLocal>[0]): Promise<KmsLocalServer> {
@@ -52,10 +56,10 @@ async function start(options: Parameters<typeof startKmsLocal>[0]): Promise<KmsL
 
 describe('state file', () => {
   it('is created at start with mode 0600 and holds PKCS #8 base64 private keys', async () => {
-    const stateFile = join(tmp.dir, 'created.json')
+    const stateFile = join(root, 'created.json')
     const server = await start({ port: 0, stateFile })
     expect(statSync(stateFile).mode & 0o777).toBe(STATE_FILE_MODE)
-    const kms = clientFor(server)
+    const kms = kmsClientFor(server)
     await kms.send(new CreateKeyCommand({ KeySpec: 'RSA_2048' }))
     const doc = JSON.parse(readFileSync(stateFile, 'utf8'))
     expect(doc).toMatchObject({
@@ -73,9 +77,9 @@ describe('state file', () => {
   })
 
   it('survives a restart: keys, aliases, states and old ciphertexts', async () => {
-    const stateFile = join(tmp.dir, 'reload.json')
+    const stateFile = join(root, 'reload.json')
     const first = await start({ port: 0, stateFile })
-    let kms = clientFor(first)
+    let kms = kmsClientFor(first)
     const rsa = (await kms.send(new CreateKeyCommand({ KeySpec: 'RSA_2048' }))).KeyMetadata!
     const sym = (await kms.send(new CreateKeyCommand({ Tags: [{ TagKey: 'a', TagValue: 'b' }] })))
       .KeyMetadata!
@@ -99,7 +103,7 @@ describe('state file', () => {
 
     const second = await start({ port: 0, stateFile })
     expect(statSync(stateFile).mode & 0o777).toBe(0o600)
-    kms = clientFor(second)
+    kms = kmsClientFor(second)
     const described = await kms.send(new DescribeKeyCommand({ KeyId: 'alias/persisted' }))
     expect(described.KeyMetadata).toEqual(rsa)
     expect((await kms.send(new GetPublicKeyCommand({ KeyId: rsa.Arn }))).PublicKey).toEqual(spki)
@@ -123,10 +127,10 @@ describe('state file', () => {
   })
 
   it('is replaced atomically: no temporary file is left behind', async () => {
-    const dir = tmp.dir
+    const dir = root
     const stateFile = join(dir, 'atomic.json')
     const server = await start({ port: 0, stateFile })
-    const kms = clientFor(server)
+    const kms = kmsClientFor(server)
     await Promise.all(Array.from({ length: 5 }, () => kms.send(new CreateKeyCommand({}))))
     expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([])
     expect(JSON.parse(readFileSync(stateFile, 'utf8')).keys).toHaveLength(5)
@@ -134,10 +138,10 @@ describe('state file', () => {
   })
 
   it('persists the deletion of a key whose waiting period is over', async () => {
-    const clock = manualClock()
-    const stateFile = join(tmp.dir, 'deletion.json')
-    const first = await start({ port: 0, stateFile, clock: clock.now })
-    const kms = clientFor(first)
+    const clock = fakeClock()
+    const stateFile = join(root, 'deletion.json')
+    const first = await start({ port: 0, stateFile, clock })
+    const kms = kmsClientFor(first)
     const { KeyMetadata } = await kms.send(new CreateKeyCommand({}))
     await kms.send(
       new ScheduleKeyDeletionCommand({ KeyId: KeyMetadata!.KeyId, PendingWindowInDays: 7 }),
@@ -145,9 +149,9 @@ describe('state file', () => {
     kms.destroy()
     await first.close()
     clock.advance(8 * DAY_MS)
-    const second = await start({ port: 0, stateFile, clock: clock.now })
+    const second = await start({ port: 0, stateFile, clock })
     expect(JSON.parse(readFileSync(stateFile, 'utf8')).keys).toEqual([])
-    const k2 = clientFor(second)
+    const k2 = kmsClientFor(second)
     expect(
       await caught(k2.send(new DescribeKeyCommand({ KeyId: KeyMetadata!.KeyId }))),
     ).toBeInstanceOf(NotFoundException)
@@ -155,7 +159,7 @@ describe('state file', () => {
   })
 
   it('refuses a file that is not a state document, or one of another region', async () => {
-    const garbage = join(tmp.dir, 'garbage.json')
+    const garbage = join(root, 'garbage.json')
     writeFileSync(garbage, '{"format":"something else"}')
     const err = await caught(startKmsLocal({ port: 0, stateFile: garbage }))
     expect(err).toBeInstanceOf(KmsStateError)
@@ -164,14 +168,14 @@ describe('state file', () => {
       `${JSON.stringify(garbage)}: not a state document (its "format" is not "sealwire-kms-local-state")`,
     )
 
-    const notJson = join(tmp.dir, 'not-json.json')
+    const notJson = join(root, 'not-json.json')
     writeFileSync(notJson, 'private key here')
     const err2 = await caught(startKmsLocal({ port: 0, stateFile: notJson }))
     expect(err2.message).toBe(
       `${JSON.stringify(notJson)}: not JSON (InvalidSymbol at line 1, column 1)`,
     )
 
-    const stateFile = join(tmp.dir, 'region.json')
+    const stateFile = join(root, 'region.json')
     const s = await start({ port: 0, stateFile })
     await s.close()
     const err3 = await caught(startKmsLocal({ port: 0, stateFile, region: 'eu-west-1' }))
@@ -180,9 +184,9 @@ describe('state file', () => {
   })
 
   it('refuses a duplicated JSON key, a duplicate key id or alias, and values outside the schema, naming the file', async () => {
-    const stateFile = join(tmp.dir, 'edited.json')
+    const stateFile = join(root, 'edited.json')
     const s = await start({ port: 0, stateFile })
-    const kms = clientFor(s)
+    const kms = kmsClientFor(s)
     const keyId = (await kms.send(new CreateKeyCommand({}))).KeyMetadata!.KeyId!
     await kms.send(new CreateAliasCommand({ AliasName: 'alias/one', TargetKeyId: keyId }))
     kms.destroy()
@@ -221,9 +225,9 @@ describe('state file', () => {
   })
 
   it('a duplicate key id makes the CLI exit 1 with ERR_KMS_LOCAL_STATE_INVALID naming the file (not 2)', async () => {
-    const stateFile = join(tmp.dir, 'duplicate.json')
+    const stateFile = join(root, 'duplicate.json')
     const s = await start({ port: 0, stateFile })
-    const kms = clientFor(s)
+    const kms = kmsClientFor(s)
     const keyId = (await kms.send(new CreateKeyCommand({}))).KeyMetadata!.KeyId!
     kms.destroy()
     await s.close()
@@ -237,15 +241,15 @@ describe('state file', () => {
   })
 
   it('refuses a symbolic link as the state file at start, and leaves its target alone', async () => {
-    const target = join(tmp.dir, 'link-target.json')
+    const target = join(root, 'link-target.json')
     const first = await start({ port: 0, stateFile: target })
-    const kms = clientFor(first)
+    const kms = kmsClientFor(first)
     await kms.send(new CreateKeyCommand({}))
     kms.destroy()
     await first.close()
     const before = readFileSync(target, 'utf8')
-    for (const link of [join(tmp.dir, 'link.json'), join(tmp.dir, 'dangling.json')]) {
-      symlinkSync(link.endsWith('dangling.json') ? join(tmp.dir, 'nowhere.json') : target, link)
+    for (const link of [join(root, 'link.json'), join(root, 'dangling.json')]) {
+      symlinkSync(link.endsWith('dangling.json') ? join(root, 'nowhere.json') : target, link)
       const err = await caught(startKmsLocal({ port: 0, stateFile: link }))
       expect(err).toBeInstanceOf(KmsStateError)
       expect(err.code).toBe('ERR_KMS_LOCAL_STATE_IO')
@@ -255,11 +259,11 @@ describe('state file', () => {
       expect(lstatSync(link).isSymbolicLink()).toBe(true)
     }
     expect(readFileSync(target, 'utf8')).toBe(before)
-    expect(existsSync(join(tmp.dir, 'nowhere.json'))).toBe(false)
+    expect(existsSync(join(root, 'nowhere.json'))).toBe(false)
   })
 
   it('removes the temporary files of an interrupted write of this state file at start, and only those', async () => {
-    const dir = join(tmp.dir, 'temps')
+    const dir = join(root, 'temps')
     mkdirSync(dir)
     const stateFile = join(dir, 'state.json')
     const ours = ['.state.json.4242.a1b2c3d4e5f6.tmp', '.state.json.a1b2c3d4e5f6.tmp']
@@ -270,12 +274,12 @@ describe('state file', () => {
   })
 
   it('makes a change only once it is saved: a failed save answers KMSInternalException, changes nothing, and is logged with its cause', async () => {
-    const dir = join(tmp.dir, 'durable')
+    const dir = join(root, 'durable')
     mkdirSync(dir)
     const stateFile = join(dir, 'state.json')
     const lines: string[] = []
     const server = await start({ port: 0, stateFile, log: (line) => lines.push(line) })
-    const kms = clientFor(server)
+    const kms = kmsClientFor(server)
     const first = (await kms.send(new CreateKeyCommand({}))).KeyMetadata!
     const saved = readFileSync(stateFile, 'utf8')
     const keyIds = async (): Promise<string[]> =>
@@ -285,7 +289,7 @@ describe('state file', () => {
     rmSync(stateFile)
     mkdirSync(stateFile)
     // The SDK retries a 500: every attempt fails the same way, and none leaves a key behind.
-    const retrying = clientFor(server, { maxAttempts: 3 })
+    const retrying = kmsClientFor(server, { maxAttempts: 3 })
     const created = await caught(retrying.send(new CreateKeyCommand({ KeySpec: 'RSA_2048' })))
     retrying.destroy()
     expect(created).toBeInstanceOf(KMSInternalException)
@@ -314,7 +318,7 @@ describe('state file', () => {
 
     // A symbolic link swapped in is refused on write as well: its target keeps its content.
     rmSync(stateFile, { recursive: true })
-    const elsewhere = join(tmp.dir, 'elsewhere.json')
+    const elsewhere = join(root, 'elsewhere.json')
     writeFileSync(elsewhere, 'not yours')
     symlinkSync(elsewhere, stateFile)
     const linked = await caught(
@@ -340,7 +344,7 @@ describe('state file', () => {
 
   it('reports an unwritable location as ERR_KMS_LOCAL_STATE_IO', async () => {
     const err = await caught(
-      startKmsLocal({ port: 0, stateFile: join(tmp.dir, 'missing-dir', 's.json') }),
+      startKmsLocal({ port: 0, stateFile: join(root, 'missing-dir', 's.json') }),
     )
     expect(err).toBeInstanceOf(KmsStateError)
     expect(err).toMatchObject({ code: 'ERR_KMS_LOCAL_STATE_IO' })
