@@ -55,6 +55,15 @@ export { assertRegularFile, readFileBounded, readFileBoundedSync } from './fs/re
 export { parseStrictJson } from './json/strict_json.ts'
 export { compileSchema } from './json/schema.ts'
 export type { CompiledSchema } from './json/schema.ts'
+export { ConfigError } from './config/config_error.ts'
+export type { ConfigErrorCode } from './config/config_error.ts'
+export { layeredSettings, MAX_CONFIG_FILE_BYTES } from './config/layered_settings.ts'
+export type {
+  LayeredSettings,
+  LayeredSettingsInput,
+  LayeredSettingsSpec,
+  SettingsLoader,
+} from './config/layered_settings.ts'
 export { openSqlite } from './sqlite/sqlite.ts'
 export type {
   OpenSqliteOptions,

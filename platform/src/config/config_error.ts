@@ -1,13 +1,13 @@
 /**
- * A setting is wrong: one line naming the setting, where it came from and why. `sealwire-agent`
- * exits 78 (`EX_CONFIG`) and starts nothing.
+ * A setting is wrong: one line naming the setting, where it came from and why. Every CLI exits 78
+ * (`EX_CONFIG`) for it and starts nothing.
  *
  * @example
  * ```ts
  * // error ERR_CONFIG: outbox.maxBytes (SEALWIRE_OUTBOX_MAX_BYTES): expected an integer, got "lots"
  * ```
  */
-import { CodedError } from '../../../platform/src/index.ts'
+import { CodedError } from '../errors.ts'
 
 /** Codes of {@link ConfigError}. */
 export type ConfigErrorCode = 'ERR_CONFIG'

@@ -1,66 +1,70 @@
 /**
- * Loads the agent's settings in layers, each checked on its own so an error names its source:
- * **defaults < JSON config file < environment (`SEALWIRE_*`) < flags**, then merged. Every leaf of
- * the schema has an environment variable: `SEALWIRE_` + its path in upper snake case
- * (`outbox.maxBytes` → `SEALWIRE_OUTBOX_MAX_BYTES`, `broker.tls.key` → `SEALWIRE_BROKER_TLS_KEY`);
- * `SEALWIRE_BROKER` and `SEALWIRE_HTTP` are short for `broker.url` and `http.listen`, as the
- * flags are. An unknown `SEALWIRE_*` variable is refused (a typo must not pass silently), except
- * `SEALWIRE_CONFIG` (the file) and `SEALWIRE_DEBUG`.
+ * Settings in layers, one loader for every program: **defaults < JSON config file < environment
+ * < flags**, each layer checked against the program's TypeBox schema on its own so that an error
+ * names the setting and its source, then merged. Every leaf of the schema has an environment
+ * variable: the program's prefix + its path in upper snake case (prefix `SEALWIRE_`:
+ * `outbox.maxBytes` → `SEALWIRE_OUTBOX_MAX_BYTES`, `broker.tls.key` → `SEALWIRE_BROKER_TLS_KEY`),
+ * plus the aliases the program declares. An unknown variable with the prefix is refused (a typo
+ * must not pass silently), except those the program lists as not settings.
  *
  * @example
  * ```ts
- * const { settings, sources } = await loadSettings({ flags: { device: 'out/dev-1' }, env: process.env })
+ * const settings = layeredSettings({ schema, defaults, envPrefix: 'SEALWIRE_', envNotSettings: ['SEALWIRE_DEBUG'] })
+ * const { values, sources } = await settings.load({ configFile, env: process.env, flags: { 'broker.url': ['--broker', url] } })
  * ```
  */
 import type { TObject, TSchema } from '@sinclair/typebox'
 import { Kind } from '@sinclair/typebox'
-import {
-  IoError,
-  JsonInvalidError,
-  SchemaInvalidError,
-  compileSchema,
-  parseStrictJson,
-  readFileBounded,
-  shown,
-} from '../../../platform/src/index.ts'
-import type { AgentSettings } from './defaults.ts'
-import { agentDefaults } from './defaults.ts'
-import { ConfigError } from './errors.ts'
-import type { AgentSettingsInput } from './schema.ts'
-import { AgentSettingsSchema } from './schema.ts'
+import { IoError, JsonInvalidError, SchemaInvalidError } from '../errors.ts'
+import { readFileBounded } from '../fs/read_bounded.ts'
+import { compileSchema } from '../json/schema.ts'
+import { parseStrictJson } from '../json/strict_json.ts'
+import { shown } from '../sanitize.ts'
+import { ConfigError } from './config_error.ts'
 
 /** Largest config file read. */
 export const MAX_CONFIG_FILE_BYTES = 1024 * 1024
 
-/** Environment variables that are not settings but are allowed. */
-const ENV_NOT_SETTINGS = new Set(['SEALWIRE_CONFIG', 'SEALWIRE_DEBUG'])
-const ENV_ALIASES: Readonly<Record<string, string>> = Object.freeze({
-  SEALWIRE_BROKER: 'broker.url',
-  SEALWIRE_HTTP: 'http.listen',
-})
-
-/** The flags `run` and `check-config` take, as strings (booleans as true). */
-export interface SettingFlags {
-  readonly config?: string
-  readonly device?: string
-  readonly broker?: string
-  readonly state?: string
-  readonly http?: string
-  readonly stdin?: boolean
+/** How a program's settings are layered. */
+export interface LayeredSettingsSpec<T> {
+  /** The file's schema: a TypeBox object whose leaves are the settings (every key optional). */
+  readonly schema: TObject
+  /** Every setting's default. */
+  readonly defaults: T
+  /** `SEALWIRE_` or `SEALWIRE_CONSUMER_`. */
+  readonly envPrefix: string
+  /** Extra variable names for settings: name → dotted setting (`SEALWIRE_BROKER` → `broker.url`). */
+  readonly envAliases?: Readonly<Record<string, string>>
+  /** Variables with the prefix that are not settings (`SEALWIRE_DEBUG`, `SEALWIRE_CONFIG`). */
+  readonly envNotSettings?: readonly string[]
 }
 
-/** What {@link loadSettings} needs. */
-export interface LoadSettingsInput {
-  readonly flags: SettingFlags
+/** One load: the config file (if any), the environment and the flags given. */
+export interface LayeredSettingsInput {
+  readonly configFile?: string | undefined
   readonly env: Readonly<Record<string, string | undefined>>
+  /** Dotted setting → [flag name as typed, its value]; text values are converted like env ones. */
+  readonly flags?: Readonly<Record<string, readonly [string, string | boolean]>>
 }
 
 /** Resolved settings, and where each non-default leaf came from (for `check-config`). */
-export interface LoadedSettings {
-  readonly settings: AgentSettings
-  /** Dotted setting name → its source (`file agent.conf.json`, `SEALWIRE_X`, `--flag`). */
+export interface LayeredSettings<T> {
+  readonly values: T
+  /** Dotted setting name → its source (`config file "…"`, `SEALWIRE_X`, `--flag`). */
   readonly sources: ReadonlyMap<string, string>
   readonly configFile: string | undefined
+}
+
+/** A program's layered settings. */
+export interface SettingsLoader<T> {
+  /** The environment variable of every setting, by dotted name. */
+  envNames(): ReadonlyMap<string, string>
+  /**
+   * Loads, checks and merges every layer.
+   *
+   * @throws {ConfigError} `ERR_CONFIG` naming the first wrong setting and its source.
+   */
+  load(input: LayeredSettingsInput): Promise<LayeredSettings<T>>
 }
 
 interface Leaf {
@@ -79,21 +83,8 @@ function leavesOf(schema: TObject, prefix: readonly string[] = []): Leaf[] {
   return out
 }
 
-const LEAVES = leavesOf(AgentSettingsSchema)
-const checkSettings = compileSchema(AgentSettingsSchema)
-
-function envNameOf(path: readonly string[]): string {
-  return `SEALWIRE_${path.map((p) => p.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()).join('_')}`
-}
-
-const LEAF_BY_ENV = new Map<string, Leaf>(LEAVES.map((l) => [envNameOf(l.path), l]))
-const LEAF_BY_NAME = new Map<string, Leaf>(LEAVES.map((l) => [l.path.join('.'), l]))
-for (const [alias, name] of Object.entries(ENV_ALIASES))
-  LEAF_BY_ENV.set(alias, LEAF_BY_NAME.get(name)!)
-
-/** The environment variable of every setting, for the README and `--help`. */
-export function settingEnvNames(): ReadonlyMap<string, string> {
-  return new Map(LEAVES.map((l) => [l.path.join('.'), envNameOf(l.path)]))
+function envNameOf(prefix: string, path: readonly string[]): string {
+  return `${prefix}${path.map((p) => p.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()).join('_')}`
 }
 
 function typeOf(schema: TSchema): 'integer' | 'number' | 'boolean' | 'string' | 'numeric-literal' {
@@ -142,38 +133,6 @@ function setPath(target: Record<string, unknown>, path: readonly string[], value
   node[path[path.length - 1]!] = value
 }
 
-function checkLayer(layer: unknown, sourceOf: (setting: string) => string): AgentSettingsInput {
-  try {
-    return checkSettings.parse(layer)
-  } catch (err) {
-    if (!(err instanceof SchemaInvalidError)) throw err
-    const setting = err.pointer.split('/').filter(Boolean).join('.') || '(document)'
-    const why = err.message.slice(err.message.indexOf(': ') + 2)
-    throw new ConfigError(setting, sourceOf(setting), why, { cause: err })
-  }
-}
-
-async function readConfigFile(path: string): Promise<AgentSettingsInput> {
-  const source = `config file ${shown(path)}`
-  let text: string
-  try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(
-      await readFileBounded(path, MAX_CONFIG_FILE_BYTES),
-    )
-  } catch (err) {
-    const why = err instanceof IoError ? err.message : 'not UTF-8 text'
-    throw new ConfigError('--config', source, why, { cause: err })
-  }
-  let value: unknown
-  try {
-    value = parseStrictJson(text)
-  } catch (err) {
-    if (!(err instanceof JsonInvalidError)) throw err
-    throw new ConfigError('(document)', source, `not JSON: ${err.message}`, { cause: err })
-  }
-  return checkLayer(value, () => source)
-}
-
 function deepMerge<T>(base: T, over: unknown): T {
   if (over === undefined) return base
   if (typeof base !== 'object' || base === null || typeof over !== 'object' || over === null) {
@@ -197,66 +156,109 @@ function recordSources(
   for (const [k, v] of Object.entries(layer)) {
     if (k === '$schema') continue
     const path = [...prefix, k]
-    if (typeof v === 'object' && v !== null && !Array.isArray(v))
+    if (typeof v === 'object' && v !== null && !Array.isArray(v)) {
       recordSources(v, path, label, into)
-    else into.set(path.join('.'), label(path.join('.')))
+    } else into.set(path.join('.'), label(path.join('.')))
   }
 }
 
 /**
- * Loads, checks and merges every layer.
+ * Builds the loader of a program's settings.
  *
- * @throws {ConfigError} `ERR_CONFIG` naming the first wrong setting and its source.
  * @example
  * ```ts
- * const { settings } = await loadSettings({ flags: { device: 'out/dev-1', broker: 'mqtt://127.0.0.1:1883' }, env: {} })
- * settings.broker.url // 'mqtt://127.0.0.1:1883'
+ * const loader = layeredSettings({ schema: AgentSettingsSchema, defaults: agentDefaults, envPrefix: 'SEALWIRE_' })
+ * loader.envNames().get('outbox.maxBytes') // 'SEALWIRE_OUTBOX_MAX_BYTES'
  * ```
  */
-export async function loadSettings(input: LoadSettingsInput): Promise<LoadedSettings> {
-  const sources = new Map<string, string>()
-  const configFile = input.flags.config ?? input.env.SEALWIRE_CONFIG
-  const fileLayer = configFile !== undefined ? await readConfigFile(configFile) : {}
-  recordSources(fileLayer, [], () => `config file ${shown(configFile)}`, sources)
+export function layeredSettings<T>(spec: LayeredSettingsSpec<T>): SettingsLoader<T> {
+  const leaves = leavesOf(spec.schema)
+  const check = compileSchema(spec.schema)
+  const notSettings = new Set(spec.envNotSettings ?? [])
+  const byEnv = new Map<string, Leaf>(leaves.map((l) => [envNameOf(spec.envPrefix, l.path), l]))
+  const byName = new Map<string, Leaf>(leaves.map((l) => [l.path.join('.'), l]))
+  for (const [alias, name] of Object.entries(spec.envAliases ?? {})) {
+    const leaf = byName.get(name)
+    if (leaf === undefined) throw new RangeError(`layeredSettings: alias ${alias} names no setting`)
+    byEnv.set(alias, leaf)
+  }
 
-  const envLayer: Record<string, unknown> = {}
-  const envSource = new Map<string, string>()
-  for (const [name, text] of Object.entries(input.env)) {
-    if (!name.startsWith('SEALWIRE_') || text === undefined || ENV_NOT_SETTINGS.has(name)) continue
-    const leaf = LEAF_BY_ENV.get(name)
-    if (leaf === undefined) {
-      throw new ConfigError(name, 'environment', 'unknown setting (see sealwire-agent --help)')
+  const checkLayer = (layer: unknown, sourceOf: (setting: string) => string): unknown => {
+    try {
+      return check.parse(layer)
+    } catch (err) {
+      if (!(err instanceof SchemaInvalidError)) throw err
+      const setting = err.pointer.split('/').filter(Boolean).join('.') || '(document)'
+      const why = err.message.slice(err.message.indexOf(': ') + 2)
+      throw new ConfigError(setting, sourceOf(setting), why, { cause: err })
     }
-    setPath(envLayer, leaf.path, fromText(leaf, text, name))
-    envSource.set(leaf.path.join('.'), name)
   }
-  const checkedEnv = checkLayer(envLayer, (s) => envSource.get(s) ?? 'environment')
-  recordSources(checkedEnv, [], (s) => envSource.get(s) ?? 'environment', sources)
 
-  const flagLayer: Record<string, unknown> = {}
-  const flagSource = new Map<string, string>()
-  const flagLeaves: [keyof SettingFlags, string][] = [
-    ['device', 'device'],
-    ['broker', 'broker.url'],
-    ['state', 'state'],
-    ['http', 'http.listen'],
-  ]
-  for (const [flag, setting] of flagLeaves) {
-    const v = input.flags[flag]
-    if (typeof v !== 'string') continue
-    setPath(flagLayer, setting.split('.'), v)
-    flagSource.set(setting, `--${flag}`)
+  const readConfigFile = async (path: string): Promise<unknown> => {
+    const source = `config file ${shown(path)}`
+    let text: string
+    try {
+      text = new TextDecoder('utf-8', { fatal: true }).decode(
+        await readFileBounded(path, MAX_CONFIG_FILE_BYTES),
+      )
+    } catch (err) {
+      const why = err instanceof IoError ? err.message : 'not UTF-8 text'
+      throw new ConfigError('--config', source, why, { cause: err })
+    }
+    let value: unknown
+    try {
+      value = parseStrictJson(text)
+    } catch (err) {
+      if (!(err instanceof JsonInvalidError)) throw err
+      throw new ConfigError('(document)', source, `not JSON: ${err.message}`, { cause: err })
+    }
+    return checkLayer(value, () => source)
   }
-  if (input.flags.stdin === true) {
-    flagLayer.stdin = true
-    flagSource.set('stdin', '--stdin')
-  }
-  const checkedFlags = checkLayer(flagLayer, (s) => flagSource.get(s) ?? 'flags')
-  recordSources(checkedFlags, [], (s) => flagSource.get(s) ?? 'flags', sources)
 
-  const settings = deepMerge(
-    deepMerge(deepMerge(agentDefaults, fileLayer), checkedEnv),
-    checkedFlags,
-  )
-  return { settings: settings as AgentSettings, sources, configFile }
+  return {
+    envNames: () =>
+      new Map(leaves.map((l) => [l.path.join('.'), envNameOf(spec.envPrefix, l.path)])),
+    async load(input: LayeredSettingsInput): Promise<LayeredSettings<T>> {
+      const sources = new Map<string, string>()
+      const configFile = input.configFile
+      const fileLayer = configFile !== undefined ? await readConfigFile(configFile) : {}
+      recordSources(fileLayer, [], () => `config file ${shown(configFile)}`, sources)
+
+      const envLayer: Record<string, unknown> = {}
+      const envSource = new Map<string, string>()
+      for (const [name, text] of Object.entries(input.env)) {
+        if (!name.startsWith(spec.envPrefix) || text === undefined || notSettings.has(name))
+          continue
+        const leaf = byEnv.get(name)
+        if (leaf === undefined) {
+          throw new ConfigError(name, 'environment', 'unknown setting (see --help)')
+        }
+        setPath(envLayer, leaf.path, fromText(leaf, text, name))
+        envSource.set(leaf.path.join('.'), name)
+      }
+      const checkedEnv = checkLayer(envLayer, (s) => envSource.get(s) ?? 'environment')
+      recordSources(checkedEnv, [], (s) => envSource.get(s) ?? 'environment', sources)
+
+      const flagLayer: Record<string, unknown> = {}
+      const flagSource = new Map<string, string>()
+      for (const [setting, [flag, value]] of Object.entries(input.flags ?? {})) {
+        const leaf = byName.get(setting)
+        if (leaf === undefined) throw new RangeError(`layeredSettings: ${setting} is no setting`)
+        setPath(
+          flagLayer,
+          leaf.path,
+          typeof value === 'string' ? fromText(leaf, value, flag) : value,
+        )
+        flagSource.set(setting, flag)
+      }
+      const checkedFlags = checkLayer(flagLayer, (s) => flagSource.get(s) ?? 'flags')
+      recordSources(checkedFlags, [], (s) => flagSource.get(s) ?? 'flags', sources)
+
+      const values = deepMerge(
+        deepMerge(deepMerge(spec.defaults, fileLayer), checkedEnv),
+        checkedFlags,
+      )
+      return { values, sources, configFile }
+    },
+  }
 }
