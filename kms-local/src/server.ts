@@ -1,9 +1,13 @@
 /**
- * The kms-local HTTP endpoint: `node:http` (so it runs unchanged on Node and Bun), one request at
- * a time through the same pipeline: read the body (1 MiB at most), resolve the operation from
+ * The kms-local HTTP endpoint: `node:http` (so it runs unchanged on Node and Bun), every request
+ * through the same pipeline: read the body (1 MiB at most), resolve the operation from
  * `X-Amz-Target`, count the call, apply the family's rate limit, decode the input against the
- * operation's members, run the handler, persist if the state changed, answer, write the audit
- * event.
+ * operation's members, run the handler, answer, write the audit event.
+ *
+ * The durability rule: a request that changes anything runs on a copy of the store (one such
+ * request at a time); the copy is saved to the state file and only then becomes the store, so a
+ * failed save answers `KMSInternalException` and changes nothing. Time reads come from the
+ * injected clock.
  *
  * @example
  * ```ts
@@ -16,11 +20,11 @@
 import { randomUUID } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { plain, SHOWN_MAX_CHARS } from '../../platform/src/index.ts'
 import { lookup } from './_table.ts'
 import { AuditLog, redactRequest, redactResponse, type AuditEvent } from './audit_log.ts'
 import { CLOSE_GRACE_MS, MAX_REQUEST_BYTES } from './defaults.ts'
 import { KmsApiError, KmsLocalError } from './errors.ts'
-import { plain, SHOWN_MAX_CHARS } from '../../platform/src/index.ts'
 import { decodeInput } from './input_schema.ts'
 import {
   isAwsJson,

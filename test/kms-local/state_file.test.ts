@@ -12,6 +12,7 @@ import {
   NotFoundException,
   ScheduleKeyDeletionCommand,
 } from '@aws-sdk/client-kms'
+import { execFileSync } from 'node:child_process'
 import {
   chmodSync,
   existsSync,
@@ -340,6 +341,18 @@ describe('state file', () => {
     )
     expect(JSON.parse(saved).keys).toHaveLength(1)
     kms.destroy()
+  })
+
+  it('refuses a folder or a FIFO as the state file at once (never waits on a FIFO)', async () => {
+    const folder = join(root, 'a-folder.json')
+    mkdirSync(folder)
+    const fifo = join(root, 'a-fifo.json')
+    execFileSync('mkfifo', [fifo])
+    for (const stateFile of [folder, fifo]) {
+      const err = await caught(startKmsLocal({ port: 0, stateFile }))
+      expect(err).toMatchObject({ code: 'ERR_KMS_LOCAL_STATE_IO' })
+      expect(err.message).toBe(`${JSON.stringify(stateFile)}: is not a regular file`)
+    }
   })
 
   it('reports an unwritable location as ERR_KMS_LOCAL_STATE_IO', async () => {
