@@ -3,7 +3,9 @@
  * (device id, sequence number, index in the message)**: writing the same record twice stores it
  * once. `write` resolves only when the records are durable in the sink (the consumer acknowledges
  * the MQTT message after that); a failure rejects and the consumer holds the acknowledgement, so
- * nothing is lost (backpressure, not a crash). One contract suite
+ * nothing is lost (backpressure, not a crash). A rejected write reported nothing stored: its
+ * `SinkError` code says whether to retry (`ERR_SINK_UNAVAILABLE`) or dead-letter the batch
+ * (`ERR_SINK_RECORD_REJECTED`: a record the sink can never store). One contract suite
  * (`test/consumer/sinks/sink_contract.ts`) runs for every sink.
  *
  * @example
