@@ -1,82 +1,17 @@
 /**
- * The key a bundle may record: one of the KMS RSA key specs the envelope accepts, used with
- * `RSAES_OAEP_SHA_256` (the envelope suite's KMS algorithm), named by a KMS key ARN.
- *
- * @example
- * ```ts
- * RSA_KEY_SPECS.RSA_3072.modulusBits // 3072
- * isKeyArn('arn:aws:kms:eu-west-1:111122223333:key/1234abcd-…') // true
- * ```
- */
-import { SUITE } from '../../envelope/src/index.ts'
-
-/**
- * The RSA key specs a device may pin (KMS `KeySpec` values of ENCRYPT_DECRYPT RSA keys).
- *
- * @example
- * ```ts
- * const spec: RsaKeySpec = 'RSA_3072'
- * ```
- */
-export type RsaKeySpec = 'RSA_2048' | 'RSA_3072' | 'RSA_4096'
-
-/** One row of {@link RSA_KEY_SPECS}. */
-export interface RsaKeySpecInfo {
-  /** The RSA modulus size the SPKI must have. */
-  readonly modulusBits: number
-}
-
-/**
- * The accepted key specs, keyed by KMS `KeySpec`, with a null prototype (so `'toString' in` it is
- * false).
- *
- * @example
- * ```ts
- * RSA_KEY_SPECS.RSA_2048.modulusBits // 2048
- * ```
- */
-export const RSA_KEY_SPECS: Readonly<Record<RsaKeySpec, RsaKeySpecInfo>> = Object.freeze(
-  Object.assign(Object.create(null) as Record<RsaKeySpec, RsaKeySpecInfo>, {
-    RSA_2048: Object.freeze({ modulusBits: 2048 }),
-    RSA_3072: Object.freeze({ modulusBits: 3072 }),
-    RSA_4096: Object.freeze({ modulusBits: 4096 }),
-  }),
-)
-
-/**
- * True when `value` is one of {@link RSA_KEY_SPECS}.
- *
- * @example
- * ```ts
- * isRsaKeySpec('SYMMETRIC_DEFAULT') // false
- * ```
- */
-export function isRsaKeySpec(value: unknown): value is RsaKeySpec {
-  return typeof value === 'string' && Object.hasOwn(RSA_KEY_SPECS, value)
-}
-
-/**
- * The KMS encryption algorithm every bundle records: the envelope suite's (COSE alg −41).
+ * The key a bundle may record: one of the KMS RSA key specs the envelope accepts (the envelope's
+ * table), used with `RSAES_OAEP_SHA_256` (the envelope suite's KMS algorithm), named by a KMS key
+ * ARN.
  *
  * @example
  * ```ts
  * manifest.algorithm === KEY_ALGORITHM // 'RSAES_OAEP_SHA_256'
  * ```
  */
+import { SUITE } from '../../envelope/src/index.ts'
+
+export { isKeyArn, isRsaKeySpec, KEY_ARN_PATTERN, RSA_KEY_SPECS } from '../../envelope/src/index.ts'
+export type { RsaKeySpec, RsaKeySpecInfo } from '../../envelope/src/index.ts'
+
+/** The one KMS encryption algorithm of a bundle's key. */
 export const KEY_ALGORITHM: 'RSAES_OAEP_SHA_256' = SUITE.kmsAlgorithm
-
-/** The pattern of a KMS key ARN (`arn:<partition>:kms:<region>:<account>:key/<id>`). */
-export const KEY_ARN_PATTERN = '^arn:aws[a-z-]*:kms:[a-z0-9-]+:\\d{12}:key/[A-Za-z0-9-]{1,128}$'
-const KEY_ARN = new RegExp(KEY_ARN_PATTERN)
-
-/**
- * True when `value` looks like a KMS key ARN.
- *
- * @example
- * ```ts
- * isKeyArn('arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab') // true
- * ```
- */
-export function isKeyArn(value: unknown): value is string {
-  return typeof value === 'string' && KEY_ARN.test(value)
-}

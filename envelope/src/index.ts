@@ -109,3 +109,5 @@ export type {
   RecordsErrorCode,
   TelemetryRecord,
 } from './records/records.ts'
+export { RSA_KEY_SPECS, KEY_ARN_PATTERN, isKeyArn, isRsaKeySpec } from './key/kms_key.ts'
+export type { RsaKeySpec, RsaKeySpecInfo } from './key/kms_key.ts'

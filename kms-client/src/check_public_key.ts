@@ -16,7 +16,7 @@
  * console.log(checked.keyArn, checked.pinSha256)
  * ```
  */
-import { KeyRejectedError, parseRecipientKey, toHex } from '../../envelope/src/index.ts'
+import { KeyRejectedError, isKeyArn, parseRecipientKey, toHex } from '../../envelope/src/index.ts'
 import type { RecipientKey } from '../../envelope/src/index.ts'
 import { shown } from '../../platform/src/index.ts'
 import {
@@ -47,20 +47,6 @@ export interface CheckedPublicKey {
   readonly pinSha256: string
   /** The pin's first 8 bytes (the `kid` of a full-form message), 16 lower-case hex digits. */
   readonly pinId: string
-}
-
-const KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]{1,128}$/
-
-/**
- * True when `value` looks like a KMS key ARN (`arn:aws:kms:<region>:<account>:key/<id>`).
- *
- * @example
- * ```ts
- * isKeyArn('arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab') // true
- * ```
- */
-export function isKeyArn(value: unknown): value is string {
-  return typeof value === 'string' && KEY_ARN.test(value)
 }
 
 /**

@@ -14,34 +14,12 @@
  * checkEncryptionAlgorithms(resp.EncryptionAlgorithms)
  * ```
  */
-import { KeyRejectedError } from '../../envelope/src/index.ts'
+import { KeyRejectedError, isRsaKeySpec } from '../../envelope/src/index.ts'
+import type { RsaKeySpec } from '../../envelope/src/index.ts'
 import { shown } from '../../platform/src/index.ts'
 
-/** The KMS key specs a `sealwire/1` recipient may have. */
-export type RsaKeySpec = 'RSA_2048' | 'RSA_3072' | 'RSA_4096'
-
-/** One row of {@link RSA_KEY_SPECS}. */
-export interface RsaKeySpecInfo {
-  /** The RSA modulus size the SPKI must have. */
-  readonly modulusBits: number
-}
-
-/**
- * The accepted key specs, keyed by KMS `KeySpec`, with a null prototype (so `'toString' in` it
- * is false).
- *
- * @example
- * ```ts
- * RSA_KEY_SPECS.RSA_3072.modulusBits // 3072
- * ```
- */
-export const RSA_KEY_SPECS: Readonly<Record<RsaKeySpec, RsaKeySpecInfo>> = Object.freeze(
-  Object.assign(Object.create(null) as Record<RsaKeySpec, RsaKeySpecInfo>, {
-    RSA_2048: Object.freeze({ modulusBits: 2048 }),
-    RSA_3072: Object.freeze({ modulusBits: 3072 }),
-    RSA_4096: Object.freeze({ modulusBits: 4096 }),
-  }),
-)
+export { RSA_KEY_SPECS, isRsaKeySpec } from '../../envelope/src/index.ts'
+export type { RsaKeySpec, RsaKeySpecInfo } from '../../envelope/src/index.ts'
 
 /**
  * The only KMS key usage a recipient may have.
@@ -62,19 +40,6 @@ export const REQUIRED_KEY_USAGE = 'ENCRYPT_DECRYPT'
  * ```
  */
 export const REQUIRED_ALGORITHM = 'RSAES_OAEP_SHA_256'
-
-/**
- * True when `value` is one of {@link RSA_KEY_SPECS}.
- *
- * @example
- * ```ts
- * isRsaKeySpec('RSA_2048') // true
- * isRsaKeySpec('SYMMETRIC_DEFAULT') // false
- * ```
- */
-export function isRsaKeySpec(value: unknown): value is RsaKeySpec {
-  return typeof value === 'string' && Object.hasOwn(RSA_KEY_SPECS, value)
-}
 
 /**
  * Checks a KMS `KeySpec` and returns it typed.
