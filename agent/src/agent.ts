@@ -282,6 +282,9 @@ export class Agent {
     if (pending.length === 0) return
     let items: OutboxItem[]
     let epochStarted = false
+    // Kept here, not read back from the sealer: an entropy failure during the commit below
+    // rotates the sealer, and its epoch id is then gone.
+    let lastEpochId: Uint8Array | undefined
     const counts = { data: 0, announcement: 0 }
     try {
       this.#assertEntropyHealthy()
@@ -299,6 +302,7 @@ export class Agent {
         const out = this.#sealer.seal(encodeRecords(group), () => this.store.sequence.next())
         if (out.announcement) {
           epochStarted = true
+          lastEpochId = out.announcement.epochId
           counts.announcement++
           items.push({
             seq: out.announcement.seq,
@@ -333,8 +337,8 @@ export class Agent {
       return
     }
     if (epochStarted) {
-      this.metrics.epochs.inc()
-      this.#log.info({ event: 'epoch', epoch: toHex(this.#sealer.epochId!) }, 'new data-key epoch')
+      this.metrics.epochs.inc(counts.announcement)
+      this.#log.info({ event: 'epoch', epoch: toHex(lastEpochId!) }, 'new data-key epoch')
     }
     this.metrics.messagesSealed.inc({ kind: 'data' }, counts.data)
     if (counts.announcement > 0)
