@@ -16,7 +16,8 @@ export const SHOWN_MAX_CHARS = 80
 export const PLAIN_MAX_CHARS = 200
 
 /**
- * Quotes `value` for an error line, escaping control characters and cutting it at `max` chars.
+ * Quotes `value` for an error line, escaping control characters (C0, C1, U+2028/2029) and cutting
+ * it at `max` chars.
  * Numbers, booleans, null and undefined are shown bare; objects by their type.
  *
  * @example
@@ -31,7 +32,12 @@ export function shown(value: unknown, max = SHOWN_MAX_CHARS): string {
   const text =
     typeof value === 'string' ? value : `(${Array.isArray(value) ? 'array' : typeof value})`
   const cut = text.length > max ? `${text.slice(0, max)}…` : text
-  return JSON.stringify(cut)
+  // JSON escapes C0 controls and quotes; C1 controls (U+0080–U+009F, U+009B is a terminal's CSI)
+  // and the line separators U+2028/U+2029 pass through it, so escape them too.
+  return JSON.stringify(cut).replace(
+    /[\u0080-\u009f\u2028\u2029]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  )
 }
 
 /**

@@ -7,6 +7,7 @@ import { plain, shown, withoutUserinfo } from '../../platform/src/index.ts'
 describe('shown and plain', () => {
   it('quote and escape control characters, cut at 80 chars with …', () => {
     expect(shown('dev\u0007\n')).toBe('"dev\\u0007\\n"')
+    expect(shown('a\u009b31mb\u2028c\u0085')).toBe('"a\\u009b31mb\\u2028c\\u0085"')
     expect(shown('x'.repeat(81))).toBe(`"${'x'.repeat(80)}…"`)
     expect(shown(42)).toBe('42')
     expect(shown({})).toBe('"(object)"')
