@@ -16,10 +16,16 @@
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 
-/** One unit of work: returns a byte count, which is folded into a sink so it cannot be elided. */
+/**
+ * One unit of work. `sync` and `async` steps return a byte count, which is folded into a sink so
+ * it cannot be elided, and are called in a loop for the segment's time. A `trial` step runs a
+ * whole segment itself (many concurrent calls, a pipeline to a broker) for about `ms` and returns
+ * the rate it measured, in its own unit (rows/s, msg/s).
+ */
 export type Step =
   | { readonly kind: 'sync'; readonly run: () => number }
   | { readonly kind: 'async'; readonly run: () => Promise<number> }
+  | { readonly kind: 'trial'; readonly run: (ms: number) => Promise<number> }
 
 /** How long to measure. */
 export interface Plan {
@@ -111,7 +117,14 @@ export const collectGarbage: (() => void) | undefined = (() => {
 
 /** Times one step for `ms`. */
 export function timeStep(step: Step, ms: number): number | Promise<number> {
-  return step.kind === 'sync' ? timeSync(step.run, ms) : timeAsync(step.run, ms)
+  switch (step.kind) {
+    case 'sync':
+      return timeSync(step.run, ms)
+    case 'async':
+      return timeAsync(step.run, ms)
+    case 'trial':
+      return step.run(ms)
+  }
 }
 
 /** The median of a non-empty list. */

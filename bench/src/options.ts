@@ -3,7 +3,9 @@
  * selects. Unknown flags, positionals and repeated flags are refused.
  *
  * Plan precedence: the default (or the `--quick` plan), then `SEALWIRE_BENCH_ROUNDS`,
- * `SEALWIRE_BENCH_ROUND_MS` and `SEALWIRE_BENCH_WARMUP_MS` where set.
+ * `SEALWIRE_BENCH_ROUND_MS` and `SEALWIRE_BENCH_WARMUP_MS` where set (the crypto rows), and
+ * `SEALWIRE_BENCH_RSS_READINGS` (the agent's memory row). The agent's other rows have their own
+ * fixed plans ({@link defaultAgentPlan}, {@link quickAgentPlan}).
  *
  * @example
  * ```ts
@@ -11,11 +13,40 @@
  * ```
  */
 import { parseArgs } from 'node:util'
+import type { BrokerChoice } from './bench_broker.ts'
 import type { Plan } from './measure.ts'
 import { defaultPlan } from './measure.ts'
 
 /** The `--quick` plan: 3 rounds of 50 ms after 50 ms of warm-up (about 30 s for both halves). */
 export const quickPlan: Plan = Object.freeze({ rounds: 3, roundMs: 50, warmupMs: 50 })
+
+/** How long the agent's rows run (see `agent_rows.ts`, `agent_rss.ts`). */
+export interface AgentPlan {
+  /** Interleaved rounds of every pair; the median over them is reported. */
+  readonly rounds: number
+  /** Outbox and bare-insert segments: time per round and warm-up, ms. */
+  readonly outbox: { readonly roundMs: number; readonly warmupMs: number }
+  /** Agent-to-broker and bare-publisher segments: publishing time per round and warm-up, ms. */
+  readonly mqtt: { readonly roundMs: number; readonly warmupMs: number }
+  /** Readings the memory row's agent process seals and publishes. */
+  readonly rssReadings: number
+}
+
+/** The default plan of the agent rows (about 1 min per runtime, plus the memory row). */
+export const defaultAgentPlan: AgentPlan = Object.freeze({
+  rounds: 5,
+  outbox: Object.freeze({ roundMs: 400, warmupMs: 200 }),
+  mqtt: Object.freeze({ roundMs: 1_500, warmupMs: 500 }),
+  rssReadings: 100_000,
+})
+
+/** The `--quick` plan of the agent rows: 2 short rounds, 2,000 readings for the memory row. */
+export const quickAgentPlan: AgentPlan = Object.freeze({
+  rounds: 2,
+  outbox: Object.freeze({ roundMs: 100, warmupMs: 50 }),
+  mqtt: Object.freeze({ roundMs: 300, warmupMs: 100 }),
+  rssReadings: 2_000,
+})
 
 /** What the command line asks for. */
 export interface Options {
@@ -28,15 +59,21 @@ export interface Options {
   /** Internal: run as the Bun half and print JSON results. */
   readonly child: boolean
   readonly plan: Plan
+  readonly agentPlan: AgentPlan
+  /** The agent rows' broker: Mosquitto when it answers (`auto`), or the in-process aedes. */
+  readonly broker: BrokerChoice
 }
 
 /** Usage text for `--help`. */
 export const USAGE = `usage: npm run bench [-- [--write] [--quick] [--help]]
 
 Measures sealwire against its peers (minimal hybrid baselines, raw AES-256-GCM, jose JWE, the AWS
-Encryption SDK) at 256 B, 1 KiB and 16 KiB, on Node (this process) then on Bun (a child), and
-prints the report as markdown. The summary table at the top gives sealwire's compact seal and
-open against the fastest baseline and against raw AES-GCM. See bench/README.md.
+Encryption SDK) at 256 B, 1 KiB and 16 KiB, and the agent against bare SQLite and a bare mqtt.js
+publisher (Mosquitto at 127.0.0.1:1883 when it answers, else an in-process aedes), on Node (this
+process) then on Bun (a child); then the peak RSS of an agent process publishing 100,000
+readings. Prints the report as markdown. The summary tables at the top give sealwire's compact
+seal and open against the fastest baseline and against raw AES-GCM, and the agent's ratios
+against its bare peers. See bench/README.md.
 
   --write   also write the report to bench/RESULTS.md (without it, nothing is written)
   --quick   ${quickPlan.rounds} rounds of ${quickPlan.roundMs} ms after ${quickPlan.warmupMs} ms of warm-up instead of ${defaultPlan.rounds} × ${defaultPlan.roundMs} ms
@@ -47,6 +84,9 @@ environment (each overrides the plan, --quick or not):
   SEALWIRE_BENCH_ROUNDS     interleaved rounds (default ${defaultPlan.rounds})
   SEALWIRE_BENCH_ROUND_MS   time per candidate per round, ms (default ${defaultPlan.roundMs})
   SEALWIRE_BENCH_WARMUP_MS  warm-up per candidate, ms (default ${defaultPlan.warmupMs})
+  SEALWIRE_BENCH_RSS_READINGS  readings of the agent memory row (default ${defaultAgentPlan.rssReadings.toLocaleString('en-US')}, --quick ${quickAgentPlan.rssReadings.toLocaleString('en-US')})
+  SEALWIRE_BENCH_BROKER     auto (default: Mosquitto at 127.0.0.1:1883 when it answers, else an
+                            in-process aedes) or aedes (always the in-process aedes)
 `
 
 function envInt(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -89,11 +129,22 @@ export function parseOptions(args: readonly string[], env: NodeJS.ProcessEnv): O
     roundMs: envInt(env, 'SEALWIRE_BENCH_ROUND_MS', base.roundMs),
     warmupMs: envInt(env, 'SEALWIRE_BENCH_WARMUP_MS', base.warmupMs),
   })
+  const agentBase = quick ? quickAgentPlan : defaultAgentPlan
+  const agentPlan = Object.freeze({
+    ...agentBase,
+    rssReadings: envInt(env, 'SEALWIRE_BENCH_RSS_READINGS', agentBase.rssReadings),
+  })
+  const broker = env.SEALWIRE_BENCH_BROKER || 'auto'
+  if (broker !== 'auto' && broker !== 'aedes') {
+    throw new RangeError('SEALWIRE_BENCH_BROKER: expected auto or aedes')
+  }
   return {
     help: values.help === true,
     write: values.write === true,
     quick,
     child: values.child === true,
     plan,
+    agentPlan,
+    broker,
   }
 }

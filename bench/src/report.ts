@@ -13,6 +13,7 @@
  */
 import type { Plan, Rates } from './measure.ts'
 import { median } from './measure.ts'
+import type { AgentPlan } from './options.ts'
 
 /** One candidate at one size, on one runtime. */
 export interface Row {
@@ -30,6 +31,51 @@ export interface Row {
   readonly error?: string
 }
 
+/**
+ * A part of the agent against its bare peer (SQLite insert, mqtt.js publisher), measured in the
+ * same interleaved rounds on one runtime.
+ */
+export interface PairRow {
+  readonly id: string
+  /** The agent's side. */
+  readonly label: string
+  /** The bare peer. */
+  readonly peerLabel: string
+  /** Unit of both rates, e.g. `rows/s`. */
+  readonly unit: string
+  /** The goal for agent ÷ peer (e.g. 0.5). */
+  readonly goal: number
+  readonly rates?: Rates
+  readonly peerRates?: Rates
+  /** Why the agent's side has no number. */
+  readonly error?: string
+  /** Why the peer has no number. */
+  readonly peerError?: string
+  /** Process CPU time per operation, µs (median over rounds), agent side and peer. */
+  readonly cpuUs?: number
+  readonly peerCpuUs?: number
+  /** How it was run (concurrency, rows per commit, window, sizes). */
+  readonly note?: string
+  /** The broker it published to, for the rows that publish. */
+  readonly broker?: string
+}
+
+/** Peak memory of one agent process (`sealwire-agent run`) on one runtime. */
+export interface MemoryResult {
+  readonly runtime: string
+  readonly readings: number
+  /** `VmHWM` of the process just before SIGTERM, bytes. */
+  readonly peakRssBytes?: number
+  /** Highest `VmRSS` seen by sampling every 100 ms, bytes. */
+  readonly sampledPeakBytes?: number
+  /** Readings per second from the first POST to the last PUBACK. */
+  readonly readingsPerSecond?: number
+  readonly elapsedMs?: number
+  /** The goal for the peak, bytes, where there is one. */
+  readonly goalBytes?: number
+  readonly error?: string
+}
+
 /** Everything one runtime measured. */
 export interface RuntimeRun {
   readonly ok: true
@@ -38,6 +84,8 @@ export interface RuntimeRun {
   readonly version: string
   readonly elapsedMs: number
   readonly rows: readonly Row[]
+  /** The agent's rows against their bare peers. */
+  readonly pairs?: readonly PairRow[]
 }
 
 /** A runtime whose half could not run at all. */
@@ -54,10 +102,16 @@ export interface Report {
   /** The 1-minute load average when the run started and when it ended (0 where not reported). */
   readonly load?: readonly [number, number]
   readonly plan: Plan
+  /** The plan of the agent's rows, when they ran. */
+  readonly agentPlan?: AgentPlan
   /** Set when the run used the `--quick` plan (a smoke check, not numbers to keep). */
   readonly quick?: boolean
   readonly totalMs: number
   readonly runs: readonly (RuntimeRun | RuntimeFailure)[]
+  /** The agent process's peak RSS, per runtime. */
+  readonly memory?: readonly MemoryResult[]
+  /** The broker of the memory row. */
+  readonly memoryBroker?: string
 }
 
 /** The payload size of the headline figures. */
@@ -98,13 +152,34 @@ function findRow(run: RuntimeRun, id: string, size: number): Row | undefined {
  * the ratio of the medians if the rounds do not line up (a row failed partway).
  */
 export function ratio(row: Row, reference: Row | undefined): number | undefined {
-  if (!row.rates || !reference?.rates) return undefined
-  const mine = row.rates.perRound
-  const theirs = reference.rates.perRound
-  if (mine.length !== theirs.length || mine.length === 0) {
-    return row.rates.median / reference.rates.median
-  }
-  return median(mine.map((rate, i) => rate / theirs[i]!))
+  return rateRatio(row.rates, reference?.rates)
+}
+
+/**
+ * `mine` against `theirs`: the median of the per-round ratios, or the ratio of the medians when
+ * the rounds do not line up.
+ */
+export function rateRatio(mine: Rates | undefined, theirs: Rates | undefined): number | undefined {
+  if (!mine || !theirs) return undefined
+  const a = mine.perRound
+  const b = theirs.perRound
+  if (a.length !== b.length || a.length === 0) return mine.median / theirs.median
+  return median(a.map((rate, i) => rate / b[i]!))
+}
+
+/** The agent's side of a pair against its peer (see {@link rateRatio}). */
+export function pairRatio(pair: PairRow): number | undefined {
+  return rateRatio(pair.rates, pair.peerRates)
+}
+
+/** `met` or `missed` against a lower bound on a ratio; `n/a` without a ratio. */
+function goalMark(value: number | undefined, goal: number): string {
+  if (value === undefined) return 'n/a'
+  return value >= goal ? 'met' : 'missed'
+}
+
+function formatMiB(bytes: number | undefined): string {
+  return bytes === undefined ? 'n/a' : `${(bytes / 2 ** 20).toFixed(1)} MiB`
 }
 
 /**
@@ -186,7 +261,41 @@ export function headlineLines(report: Report): string[] {
     line('open', 'compact open / raw AES-GCM decrypt', (c) => formatRatio(c.vsFloor)),
     `overhead at ${HEADLINE_SIZE} B: compact ${overhead('sealwire-compact')}, ` +
       `full ${overhead('sealwire-full')}`,
+    ...agentHeadlineLines(report),
   ]
+}
+
+/** Short names of the agent's pairs in the headline. */
+const PAIR_HEADLINES: Readonly<Record<string, string>> = Object.freeze({
+  'outbox-full': 'outbox enqueue / bare SQLite insert, durability full (rows/s)',
+  'outbox-normal': 'outbox enqueue / bare SQLite insert, durability normal (rows/s)',
+  mqtt: 'agent → broker / bare mqtt.js publisher (acknowledged msg/s)',
+})
+
+/** The agent's headline lines: each pair's ratio per runtime, and the peak RSS. */
+export function agentHeadlineLines(report: Report): string[] {
+  const ok = report.runs.filter((r): r is RuntimeRun => r.ok && (r.pairs?.length ?? 0) > 0)
+  const ids = [...new Set(ok.flatMap((run) => run.pairs!.map((p) => p.id)))]
+  const lines = ids.map((id) => {
+    const cells = report.runs.map((run) => {
+      const p = run.ok ? run.pairs?.find((x) => x.id === id) : undefined
+      return `${run.runtime} ${p ? formatRatio(pairRatio(p)) : 'n/a'}`
+    })
+    const goal = ok.flatMap((run) => run.pairs!).find((p) => p.id === id)!.goal
+    return `${PAIR_HEADLINES[id] ?? id}: ${cells.join(', ')} (goal ≥ ${goal.toFixed(2)}×)`
+  })
+  if (report.memory && report.memory.length > 0) {
+    const readings = Math.max(...report.memory.map((m) => m.readings))
+    const cells = report.memory.map(
+      (m) =>
+        `${m.runtime} ${m.error === undefined ? formatMiB(m.peakRssBytes) : 'n/a'}` +
+        (m.goalBytes === undefined ? '' : ` (goal ≤ ${formatMiB(m.goalBytes)})`),
+    )
+    lines.push(
+      `agent peak RSS (VmHWM), ${readings.toLocaleString('en-US')} readings sealed and published: ${cells.join(', ')}`,
+    )
+  }
+  return lines
 }
 
 function renderSummary(report: Report): string[] {
@@ -222,6 +331,87 @@ function renderSummary(report: Report): string[] {
   return lines
 }
 
+function formatCpu(us: number | undefined): string {
+  return us === undefined ? 'n/a' : us >= 100 ? String(Math.round(us)) : us.toFixed(1)
+}
+
+function renderAgentSummary(report: Report): string[] {
+  const ok = report.runs.filter((r): r is RuntimeRun => r.ok && (r.pairs?.length ?? 0) > 0)
+  const lines: string[] = []
+  if (ok.length > 0) {
+    lines.push(
+      '| row | runtime | agent | bare peer | **agent ÷ peer** | goal | CPU µs per op (agent / peer) |',
+      '|---|---|--:|--:|--:|---|--:|',
+    )
+    const ids = [...new Set(ok.flatMap((run) => run.pairs!.map((p) => p.id)))]
+    for (const id of ids) {
+      for (const run of ok) {
+        const p = run.pairs!.find((x) => x.id === id)
+        if (!p) continue
+        const rate = (r: Rates | undefined, err: string | undefined) =>
+          r ? `${formatRate(r.median)} ${p.unit}` : `n/a (${err ?? 'no result'})`
+        const value = pairRatio(p)
+        lines.push(
+          `| ${PAIR_HEADLINES[id] ?? p.label} | ${run.runtime} | ${rate(p.rates, p.error)} | ` +
+            `${rate(p.peerRates, p.peerError)} | **${formatRatio(value)}** | ` +
+            `≥ ${p.goal.toFixed(2)}×: ${goalMark(value, p.goal)} | ` +
+            `${formatCpu(p.cpuUs)} / ${formatCpu(p.peerCpuUs)} |`,
+        )
+      }
+    }
+  }
+  if (report.memory && report.memory.length > 0) {
+    if (lines.length > 0) lines.push('')
+    lines.push(
+      '| agent process | readings | **peak RSS (VmHWM)** | highest sampled RSS | readings/s end to end (both agents at once) | goal |',
+      '|---|--:|--:|--:|--:|---|',
+    )
+    for (const m of report.memory) {
+      const goal =
+        m.goalBytes === undefined
+          ? '—'
+          : `≤ ${formatMiB(m.goalBytes)}: ${
+              m.peakRssBytes === undefined
+                ? 'n/a'
+                : m.peakRssBytes <= m.goalBytes
+                  ? 'met'
+                  : 'missed'
+            }`
+      const cells =
+        m.error === undefined
+          ? [
+              `**${formatMiB(m.peakRssBytes)}**`,
+              formatMiB(m.sampledPeakBytes),
+              m.readingsPerSecond === undefined ? 'n/a' : formatRate(m.readingsPerSecond),
+            ]
+          : [`n/a (${m.error})`, '', '']
+      lines.push(
+        `| ${m.runtime} | ${m.readings.toLocaleString('en-US')} | ${cells.join(' | ')} | ${goal} |`,
+      )
+    }
+  }
+  return lines
+}
+
+function renderPairTable(run: RuntimeRun): string[] {
+  const lines = [
+    '| agent row | agent (median) | spread | bare peer (median) | spread | agent ÷ peer | how |',
+    '|---|--:|--:|--:|--:|--:|---|',
+  ]
+  const spread = (r: Rates | undefined) =>
+    r ? `±${((50 * (r.max - r.min)) / r.median).toFixed(0)}%` : ''
+  for (const p of run.pairs ?? []) {
+    const rate = (r: Rates | undefined, err: string | undefined) =>
+      r ? `${formatRate(r.median)} ${p.unit}` : `n/a (${err ?? 'no result'})`
+    lines.push(
+      `| ${p.label} vs ${p.peerLabel} | ${rate(p.rates, p.error)} | ${spread(p.rates)} | ` +
+        `${rate(p.peerRates, p.peerError)} | ${spread(p.peerRates)} | ` +
+        `${formatRatio(pairRatio(p))} | ${p.note ?? ''} |`,
+    )
+  }
+  return lines
+}
+
 function renderTable(run: RuntimeRun): string[] {
   const lines = [
     '| payload | candidate | msg/s (median) | spread | overhead B | vs fastest baseline | vs raw AES-GCM |',
@@ -250,6 +440,52 @@ function renderTable(run: RuntimeRun): string[] {
     }
   }
   return lines
+}
+
+/** Which broker each part of the run published to. */
+function brokerLines(report: Report): string[] {
+  const parts: string[] = []
+  for (const run of report.runs) {
+    const broker = run.ok ? run.pairs?.find((p) => p.broker !== undefined)?.broker : undefined
+    if (broker !== undefined) parts.push(`${run.runtime} half: ${broker}`)
+  }
+  if (report.memoryBroker !== undefined) parts.push(`memory row: ${report.memoryBroker}`)
+  return parts.length === 0 ? [] : [`- broker: ${parts.join('; ')}`]
+}
+
+function agentMethodLines(plan: AgentPlan): string[] {
+  return [
+    `- agent rows: per runtime, each side is one trial per segment: outbox and bare insert run ` +
+      `${plan.outbox.roundMs} ms per round after ${plan.outbox.warmupMs} ms of warm-up; the ` +
+      `agent and the bare publisher publish for ${plan.mqtt.roundMs} ms per round (after ` +
+      `${plan.mqtt.warmupMs} ms of warm-up), then wait for their last PUBACKs, which count in ` +
+      `the segment's time; ${plan.rounds} interleaved rounds (order rotated per round, forced ` +
+      'GC before each segment); rate = median over rounds; every side verified before timing ' +
+      '(rows read back, messages received and opened by a subscriber)',
+    `- agent memory: one \`sealwire-agent run\` process per runtime with its defaults, ` +
+      `${plan.rssReadings.toLocaleString('en-US')} readings POSTed to its ingest API in arrays ` +
+      'of 1,000, then waited for until every sealed message was acknowledged; peak = `VmHWM` ' +
+      'from `/proc/<pid>/status`; the Node and Bun agents run at the same time (a peak is not ' +
+      'a timing figure), so their readings/s are not comparable with the MQTT row',
+  ]
+}
+
+/** The agent's summary section, or nothing when the run has no agent rows. */
+function agentSection(report: Report): string[] {
+  const table = renderAgentSummary(report)
+  if (table.length === 0) return []
+  return [
+    '',
+    '## Summary: the agent against bare SQLite and a bare MQTT publisher, and its memory',
+    '',
+    'Ratio = agent ÷ bare peer, median over rounds of the per-round ratio (both sides ran in the ' +
+      'same interleaved rounds); above 1.00× the agent is faster. CPU µs per op = process CPU ' +
+      'time (user + system) per row or acknowledged message, median over rounds: less at the ' +
+      "mercy of other work on the machine than the rates. Peak RSS = the agent process's " +
+      '`VmHWM` after its last PUBACK.',
+    '',
+    ...table,
+  ]
 }
 
 /**
@@ -285,8 +521,9 @@ export function renderReport(report: Report): string {
       'in this run. Raw AES-GCM = node:crypto AES-256-GCM with no framing, the floor.',
     '',
     ...renderSummary(report),
+    ...agentSection(report),
     '',
-    `## Headline (${HEADLINE_SIZE} B)`,
+    `## Headline (${HEADLINE_SIZE} B${agentHeadlineLines(report).length > 0 ? ', and the agent' : ''})`,
     '',
     ...headlineLines(report).map((l) => `- ${l}`),
     '',
@@ -313,6 +550,8 @@ export function renderReport(report: Report): string {
     '- vs fastest baseline: seal rows against the faster seal baseline, open rows against the ' +
       'open baseline; vs raw AES-GCM: seal rows against raw encrypt, open rows against raw ' +
       'decrypt; same size and runtime, median over rounds of the per-round ratio',
+    ...(report.agentPlan ? agentMethodLines(report.agentPlan) : []),
+    ...brokerLines(report),
     `- whole run: ${formatSeconds(report.totalMs)}`,
   ]
   for (const run of report.runs) {
@@ -323,6 +562,7 @@ export function renderReport(report: Report): string {
     }
     out.push(`## ${run.runtime} ${run.version} (${formatSeconds(run.elapsedMs)})`, '')
     out.push(...renderTable(run))
+    if ((run.pairs?.length ?? 0) > 0) out.push('', ...renderPairTable(run))
   }
   return `${out.join('\n')}\n`
 }

@@ -18,13 +18,17 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { measureAgentRss } from './agent_rss.ts'
+import { runAgentRows } from './agent_rows.ts'
+import type { BrokerChoice } from './bench_broker.ts'
+import { openBenchBroker } from './bench_broker.ts'
 import { createContext, SIZES, telemetryPayload } from './bench_context.ts'
 import { CANDIDATES } from './candidates.ts'
 import type { Plan, Timed } from './measure.ts'
 import { reason, runRounds, sinkValue } from './measure.ts'
-import type { Options } from './options.ts'
+import type { AgentPlan, Options } from './options.ts'
 import { parseOptions, USAGE } from './options.ts'
-import type { Report, Row, RuntimeFailure, RuntimeRun } from './report.ts'
+import type { MemoryResult, PairRow, Report, Row, RuntimeFailure, RuntimeRun } from './report.ts'
 import { headlineLines, renderReport } from './report.ts'
 
 /** Prefix of the one stdout line that carries the child's results. */
@@ -54,8 +58,15 @@ function findRoot(): string {
   }
 }
 
-/** Measures every candidate at every size on the current runtime. */
-async function runHalf(plan: Plan): Promise<RuntimeRun> {
+/** The goal for the agent process's peak RSS on Node. */
+const RSS_GOAL_BYTES = 64 * 2 ** 20
+
+/** Measures every candidate at every size, then the agent's rows, on the current runtime. */
+async function runHalf(
+  plan: Plan,
+  agentPlan: AgentPlan,
+  brokerChoice: BrokerChoice,
+): Promise<RuntimeRun> {
   const started = performance.now()
   const ctx = createContext()
   const timed: Timed[] = []
@@ -84,7 +95,14 @@ async function runHalf(plan: Plan): Promise<RuntimeRun> {
   }
   const { rates, failed } = await runRounds(timed, plan, log)
   for (const [key, why] of failed) log(`${key}: failed while timed (${why})`)
-  log(`done (sink ${sinkValue()})`)
+  log(`crypto rows done (sink ${sinkValue()}); the agent's rows`)
+  let pairs: PairRow[] = []
+  try {
+    pairs = await runAgentRows(ctx.spkiDer, agentPlan, brokerChoice, log)
+  } catch (err) {
+    log(`agent rows: n/a (${reason(err)})`)
+  }
+  log('done')
   return {
     ok: true,
     runtime,
@@ -94,16 +112,74 @@ async function runHalf(plan: Plan): Promise<RuntimeRun> {
       const key = `${row.id}@${row.size}`
       return { ...row, rates: rates.get(key), error: row.error ?? failed.get(key) }
     }),
+    pairs,
+  }
+}
+
+/**
+ * The memory row: one `sealwire-agent run` child per runtime (Node from `dist/`, Bun from the
+ * sources) against the bench's broker. The two run at the same time: a peak RSS is not a timing
+ * figure, and on a loaded machine this halves the row's wall time.
+ */
+async function runMemoryRows(
+  root: string,
+  readings: number,
+  brokerChoice: BrokerChoice,
+): Promise<{ results: MemoryResult[]; broker?: string }> {
+  let broker
+  try {
+    broker = await openBenchBroker(brokerChoice)
+  } catch (err) {
+    return {
+      results: [{ runtime: 'Node', readings, goalBytes: RSS_GOAL_BYTES, error: reason(err) }],
+    }
+  }
+  log(`agent memory: ${readings.toLocaleString('en-US')} readings per runtime, ${broker.describe}`)
+  const mib = (r: MemoryResult) =>
+    r.error ?? `peak RSS ${((r.peakRssBytes ?? 0) / 2 ** 20).toFixed(1)} MiB`
+  try {
+    const bun = join(root, 'node_modules', '.bin', 'bun')
+    const [node, onBun] = await Promise.all([
+      measureAgentRss({
+        runtime: 'Node',
+        command: [process.execPath, join(root, 'dist', 'agent', 'src', 'cli.js')],
+        broker,
+        readings,
+        log,
+      }).then((r) => ({ ...r, goalBytes: RSS_GOAL_BYTES })),
+      existsSync(bun)
+        ? measureAgentRss({
+            runtime: 'Bun',
+            command: [bun, join(root, 'agent', 'src', 'cli.ts')],
+            broker,
+            readings,
+            log,
+          })
+        : Promise.resolve<MemoryResult>({
+            runtime: 'Bun',
+            readings,
+            error: `no Bun binary at ${bun}`,
+          }),
+    ])
+    log(`agent memory: Node ${mib(node)}; Bun ${mib(onBun)}`)
+    return { results: [node, onBun], broker: broker.describe }
+  } finally {
+    await broker.close()
   }
 }
 
 /** Runs the Bun half in a child process and returns its results, or why there are none. */
-function runBunHalf(root: string, plan: Plan): Promise<RuntimeRun | RuntimeFailure> {
+function runBunHalf(
+  root: string,
+  plan: Plan,
+  quick: boolean,
+): Promise<RuntimeRun | RuntimeFailure> {
   const fail = (error: string): RuntimeFailure => ({ ok: false, runtime: 'Bun', error })
   const bun = join(root, 'node_modules', '.bin', 'bun')
   if (!existsSync(bun)) return Promise.resolve(fail(`no Bun binary at ${bun}`))
   return new Promise((resolve) => {
-    const child = spawn(bun, [join(root, 'bench', 'src', 'run.ts'), '--child'], {
+    const args = [join(root, 'bench', 'src', 'run.ts'), '--child', ...(quick ? ['--quick'] : [])]
+    const child = spawn(bun, args, {
       cwd: root,
       env: {
         ...process.env,
@@ -137,9 +213,9 @@ function runBunHalf(root: string, plan: Plan): Promise<RuntimeRun | RuntimeFailu
 }
 
 async function main(options: Options): Promise<void> {
-  const { plan } = options
+  const { plan, agentPlan } = options
   if (options.child) {
-    const run = await runHalf(plan)
+    const run = await runHalf(plan, agentPlan, options.broker)
     await new Promise<void>((resolve) => {
       process.stdout.write(`${RESULT_MARKER}${JSON.stringify(run)}\n`, () => resolve())
     })
@@ -155,14 +231,18 @@ async function main(options: Options): Promise<void> {
       (options.quick ? ' (--quick)' : '') +
       (options.write ? '; will write bench/RESULTS.md' : '; print only (--write to keep it)'),
   )
-  const node = await runHalf(plan)
+  const node = await runHalf(plan, agentPlan, options.broker)
   log('starting the Bun half')
-  const bun = await runBunHalf(root, plan)
+  const bun = await runBunHalf(root, plan, options.quick)
   if (!bun.ok) log(`Bun half: n/a (${bun.error})`)
+  const memory = await runMemoryRows(root, agentPlan.rssReadings, options.broker)
   const report: Report = {
     date,
     cpu: `${cpu[0]?.model.trim() ?? 'unknown'} (${cpu.length} logical cores)`,
     plan,
+    agentPlan,
+    memory: memory.results,
+    ...(memory.broker !== undefined && { memoryBroker: memory.broker }),
     quick: options.quick,
     load: [loadBefore, loadavg()[0]!],
     totalMs: performance.now() - started,

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest'
 import { defaultPlan } from '../../bench/src/measure.ts'
-import { parseOptions, quickPlan, USAGE } from '../../bench/src/options.ts'
+import {
+  defaultAgentPlan,
+  parseOptions,
+  quickAgentPlan,
+  quickPlan,
+  USAGE,
+} from '../../bench/src/options.ts'
 
 describe('bench options', () => {
   it('prints only by default, with the default plan', () => {
@@ -10,13 +16,27 @@ describe('bench options', () => {
       quick: false,
       child: false,
       plan: defaultPlan,
+      agentPlan: defaultAgentPlan,
+      broker: 'auto',
     })
+    expect(defaultAgentPlan.rssReadings).toBe(100_000)
   })
 
   it('writes only with --write; --quick selects the quick plan', () => {
     const options = parseOptions(['--write', '--quick'], {})
     expect(options.write).toBe(true)
     expect(options.plan).toEqual(quickPlan)
+    expect(options.agentPlan).toEqual(quickAgentPlan)
+  })
+
+  it("takes the memory row's readings and the broker choice from the environment", () => {
+    const env = { SEALWIRE_BENCH_RSS_READINGS: '20000', SEALWIRE_BENCH_BROKER: 'aedes' }
+    const options = parseOptions([], env)
+    expect(options.agentPlan).toEqual({ ...defaultAgentPlan, rssReadings: 20_000 })
+    expect(options.broker).toBe('aedes')
+    expect(parseOptions([], { SEALWIRE_BENCH_BROKER: '' }).broker).toBe('auto')
+    expect(() => parseOptions([], { SEALWIRE_BENCH_BROKER: 'hivemq' })).toThrow(RangeError)
+    expect(() => parseOptions([], { SEALWIRE_BENCH_RSS_READINGS: 'lots' })).toThrow(RangeError)
   })
 
   it('lets the environment override single plan values, quick or not', () => {
@@ -33,7 +53,14 @@ describe('bench options', () => {
 
   it('documents every flag in --help', () => {
     expect(parseOptions(['--help'], {}).help).toBe(true)
-    for (const flag of ['--write', '--quick', '--help', 'SEALWIRE_BENCH_ROUNDS']) {
+    for (const flag of [
+      '--write',
+      '--quick',
+      '--help',
+      'SEALWIRE_BENCH_ROUNDS',
+      'SEALWIRE_BENCH_RSS_READINGS',
+      'SEALWIRE_BENCH_BROKER',
+    ]) {
       expect(USAGE).toContain(flag)
     }
   })

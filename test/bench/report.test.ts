@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest'
 import type { Rates } from '../../bench/src/measure.ts'
-import type { Report, Row, RuntimeRun } from '../../bench/src/report.ts'
+import type { PairRow, Report, Row, RuntimeRun } from '../../bench/src/report.ts'
 import {
+  agentHeadlineLines,
   comparisons,
   fastestBaseline,
   floorRow,
   headlineLines,
+  pairRatio,
   ratio,
   renderReport,
 } from '../../bench/src/report.ts'
@@ -111,5 +113,102 @@ describe('bench report', () => {
       'compact open / raw AES-GCM decrypt at 256 B: Node 0.36×, Bun n/a',
       'overhead at 256 B: compact 40 B, full n/a',
     ])
+  })
+
+  it('reports the agent pairs with same-round ratios, goals, and the peak RSS', () => {
+    const pairs: PairRow[] = [
+      {
+        id: 'outbox-full',
+        label: 'outbox enqueue, group commit, durability full',
+        peerLabel: 'bare SQLite INSERT',
+        unit: 'rows/s',
+        goal: 0.5,
+        // per round: 0.8, 0.5, 0.6 -> median 0.6
+        rates: rates([80, 50, 60]),
+        peerRates: rates([100, 100, 100]),
+        cpuUs: 12.34,
+        peerCpuUs: 150,
+      },
+      {
+        id: 'mqtt',
+        label: 'agent → broker',
+        peerLabel: 'bare mqtt.js',
+        unit: 'msg/s',
+        goal: 0.5,
+        rates: rates([10, 20, 30]),
+        peerRates: rates([100, 100, 100]),
+        broker: 'Mosquitto at 127.0.0.1:1883 (MQTT 5)',
+      },
+      {
+        id: 'outbox-normal',
+        label: 'outbox normal',
+        peerLabel: 'bare',
+        unit: 'rows/s',
+        goal: 0.5,
+        peerRates: rates([100, 100, 100]),
+        error: 'StoreError: boom',
+      },
+    ]
+    expect(pairRatio(pairs[0]!)).toBeCloseTo(0.6)
+    expect(pairRatio(pairs[2]!)).toBeUndefined()
+    const report: Report = {
+      date: '2026-01-01T00:00:00.000Z',
+      cpu: 'test',
+      plan: { rounds: 3, roundMs: 50, warmupMs: 50 },
+      totalMs: 1000,
+      runs: [
+        { ...run, pairs },
+        { ok: false, runtime: 'Bun', error: 'no Bun binary' },
+      ],
+      memory: [
+        {
+          runtime: 'Node',
+          readings: 100_000,
+          peakRssBytes: 60 * 2 ** 20,
+          sampledPeakBytes: 59 * 2 ** 20,
+          readingsPerSecond: 2000,
+          goalBytes: 64 * 2 ** 20,
+        },
+        { runtime: 'Bun', readings: 100_000, error: 'the agent exited (code 1)' },
+      ],
+      memoryBroker: 'in-process aedes at 127.0.0.1:1234 (MQTT 3.1.1)',
+    }
+    expect(agentHeadlineLines(report)).toEqual([
+      'outbox enqueue / bare SQLite insert, durability full (rows/s): Node 0.60×, Bun n/a (goal ≥ 0.50×)',
+      'agent → broker / bare mqtt.js publisher (acknowledged msg/s): Node 0.20×, Bun n/a (goal ≥ 0.50×)',
+      'outbox enqueue / bare SQLite insert, durability normal (rows/s): Node n/a, Bun n/a (goal ≥ 0.50×)',
+      'agent peak RSS (VmHWM), 100,000 readings sealed and published: Node 60.0 MiB (goal ≤ 64.0 MiB), Bun n/a',
+    ])
+    expect(headlineLines(report).slice(-4)).toEqual(agentHeadlineLines(report))
+    const markdown = renderReport(report)
+    expect(markdown).toContain(
+      '| outbox enqueue / bare SQLite insert, durability full (rows/s) | Node | 60 rows/s | 100 rows/s | **0.60×** | ≥ 0.50×: met | 12.3 / 150 |',
+    )
+    expect(markdown).toContain('| Node | 20 msg/s | 100 msg/s | **0.20×** |')
+    expect(markdown).toContain('≥ 0.50×: missed')
+    expect(markdown).toContain('n/a (StoreError: boom)')
+    expect(markdown).toContain(
+      '| Node | 100,000 | **60.0 MiB** | 59.0 MiB | 2,000 | ≤ 64.0 MiB: met |',
+    )
+    expect(markdown).toContain('| Bun | 100,000 | n/a (the agent exited (code 1)) |')
+    expect(markdown).toContain(
+      '- broker: Node half: Mosquitto at 127.0.0.1:1883 (MQTT 5); memory row: in-process aedes',
+    )
+    // The agent's summary comes after the crypto summary and before the method.
+    const agent = markdown.indexOf('## Summary: the agent')
+    expect(agent).toBeGreaterThan(markdown.indexOf('## Summary: sealwire'))
+    expect(agent).toBeLessThan(markdown.indexOf('## Method'))
+  })
+
+  it('leaves the agent sections out of a report without agent rows', () => {
+    const report: Report = {
+      date: '2026-01-01T00:00:00.000Z',
+      cpu: 'test',
+      plan: { rounds: 3, roundMs: 50, warmupMs: 50 },
+      totalMs: 1000,
+      runs: [run],
+    }
+    expect(renderReport(report)).not.toContain('the agent')
+    expect(agentHeadlineLines(report)).toEqual([])
   })
 })
