@@ -33,7 +33,7 @@ export type { ClockTrust, Stamp } from './clock/record_clock.ts'
 export { AgentMetrics } from './metrics/agent_metrics.ts'
 export type { MetricsSnapshot } from './metrics/agent_metrics.ts'
 export { openAgentStore, readStoreStatus, storeDefaults, OutboxFullError } from './store/index.ts'
-export type { AgentStore, AgentStoreOptions, StoreStatus } from './store/index.ts'
+export type { AgentStore, AgentStoreOptions, Durability, StoreStatus } from './store/index.ts'
 export {
   EntropyError,
   HardwareEntropySource,

@@ -14,7 +14,7 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { Durability } from '../../agent/src/store/index.ts'
+import type { Durability } from '../../agent/src/index.ts'
 import { makeBenchDevice } from './agent_device.ts'
 import type { BrokerChoice } from './bench_broker.ts'
 import { openBenchBroker } from './bench_broker.ts'
@@ -32,7 +32,7 @@ import {
 import type { PairRow } from './report.ts'
 
 /** The goal of every pair: sealwire at least half its bare peer's throughput. */
-export const PAIR_GOAL = 0.5
+const PAIR_GOAL = 0.5
 
 /** Wraps trial steps so each segment records the process CPU time per operation, µs. */
 function withCpu(timed: readonly Timed[], cpu: Map<string, number[]>): Timed[] {

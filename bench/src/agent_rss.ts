@@ -27,7 +27,7 @@ import { reason } from './measure.ts'
 import type { MemoryResult } from './report.ts'
 
 /** Readings per POST. */
-export const POST_BATCH = 1_000
+const POST_BATCH = 1_000
 
 /** How long the whole row may take before it is abandoned (n/a). */
 const ROW_TIMEOUT_MS = 10 * 60 * 1000

@@ -16,7 +16,7 @@ import { createServer } from 'node:net'
 import type { AddressInfo, Socket } from 'node:net'
 
 /** The Mosquitto the bench prefers. */
-export const MOSQUITTO_URL = 'mqtt://127.0.0.1:1883'
+const MOSQUITTO_URL = 'mqtt://127.0.0.1:1883'
 
 /** A broker to publish to. */
 export interface BenchBroker {
@@ -30,7 +30,7 @@ export interface BenchBroker {
 }
 
 /** True when an MQTT 5 CONNECT to `url` gets its CONNACK within `timeoutMs`. */
-export async function mqtt5Answers(url: string, timeoutMs = 2_000): Promise<boolean> {
+async function mqtt5Answers(url: string, timeoutMs = 2_000): Promise<boolean> {
   try {
     const client = await mqtt.connectAsync(url, {
       protocolVersion: 5,

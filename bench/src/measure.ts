@@ -67,7 +67,7 @@ export function sinkValue(): number {
  * Runs a synchronous step for at least `ms` and returns operations per second. The clock is read
  * once per batch; batches grow to about 1 ms so reading it costs nothing measurable.
  */
-export function timeSync(run: () => number, ms: number): number {
+function timeSync(run: () => number, ms: number): number {
   const start = performance.now()
   const deadline = start + ms
   let ops = 0
@@ -85,7 +85,7 @@ export function timeSync(run: () => number, ms: number): number {
 }
 
 /** As {@link timeSync}, for an asynchronous step: sequential awaited calls, one in flight. */
-export async function timeAsync(run: () => Promise<number>, ms: number): Promise<number> {
+async function timeAsync(run: () => Promise<number>, ms: number): Promise<number> {
   const start = performance.now()
   const deadline = start + ms
   let ops = 0
@@ -103,7 +103,7 @@ export async function timeAsync(run: () => Promise<number>, ms: number): Promise
  * turning on `--expose-gc` at run time (the npm script runs plain `node`). Undefined if neither
  * works, and the rounds simply run without it.
  */
-export const collectGarbage: (() => void) | undefined = (() => {
+const collectGarbage: (() => void) | undefined = (() => {
   const bun = (globalThis as { Bun?: { gc(force: boolean): void } }).Bun
   if (bun) return () => bun.gc(true)
   try {
@@ -116,7 +116,7 @@ export const collectGarbage: (() => void) | undefined = (() => {
 })()
 
 /** Times one step for `ms`. */
-export function timeStep(step: Step, ms: number): number | Promise<number> {
+function timeStep(step: Step, ms: number): number | Promise<number> {
   switch (step.kind) {
     case 'sync':
       return timeSync(step.run, ms)

@@ -33,11 +33,11 @@ import { isDeepStrictEqual } from 'node:util'
 import mqtt from 'mqtt'
 import type { MqttClient } from 'mqtt'
 import { pino } from 'pino'
-import { Agent } from '../../agent/src/agent.ts'
-import { agentDefaults } from '../../agent/src/config/defaults.ts'
-import type { AgentSettings } from '../../agent/src/config/defaults.ts'
-import { checkAgentSettings, entropySourceFor } from '../../agent/src/resolve_parts.ts'
-import { openAgentStore } from '../../agent/src/store/index.ts'
+import { Agent } from '../../agent/src/index.ts'
+import { agentDefaults } from '../../agent/src/index.ts'
+import type { AgentSettings } from '../../agent/src/index.ts'
+import { checkAgentSettings, entropySourceFor } from '../../agent/src/index.ts'
+import { openAgentStore } from '../../agent/src/index.ts'
 import type { JsonValue, TelemetryRecord } from '../../envelope/src/index.ts'
 import {
   Opener,
@@ -58,10 +58,10 @@ import type { Timed } from './measure.ts'
 export const WINDOW = 64
 
 /** Readings per `submit` call of the agent side. */
-export const SUBMIT_CHUNK = 50
+const SUBMIT_CHUNK = 50
 
 /** Readings the agent side keeps submitted and not yet acknowledged, at most. */
-export const AGENT_BACKLOG = 500
+const AGENT_BACKLOG = 500
 
 /** Sealed size of one data message (compact form, 2-byte Partial IV), bytes. */
 export const SEALED_MESSAGE_BYTES = 300

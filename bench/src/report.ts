@@ -115,7 +115,7 @@ export interface Report {
 }
 
 /** The payload size of the headline figures. */
-export const HEADLINE_SIZE = 256
+const HEADLINE_SIZE = 256
 
 /** The sealwire row that the summary reports for each operation. */
 const SEALWIRE_ROW = { seal: 'sealwire-compact', open: 'sealwire-open' } as const
@@ -159,7 +159,7 @@ export function ratio(row: Row, reference: Row | undefined): number | undefined 
  * `mine` against `theirs`: the median of the per-round ratios, or the ratio of the medians when
  * the rounds do not line up.
  */
-export function rateRatio(mine: Rates | undefined, theirs: Rates | undefined): number | undefined {
+function rateRatio(mine: Rates | undefined, theirs: Rates | undefined): number | undefined {
   if (!mine || !theirs) return undefined
   const a = mine.perRound
   const b = theirs.perRound

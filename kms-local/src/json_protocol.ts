@@ -16,10 +16,10 @@ import type { ServerResponse } from 'node:http'
 import type { KmsApiError } from './errors.ts'
 
 /** The `X-Amz-Target` prefix of KMS (`targetPrefix` of the model). */
-export const TARGET_PREFIX = 'TrentService.'
+const TARGET_PREFIX = 'TrentService.'
 
 /** The content type of requests and responses. */
-export const CONTENT_TYPE = 'application/x-amz-json-1.1'
+const CONTENT_TYPE = 'application/x-amz-json-1.1'
 
 /**
  * Every operation of the KMS API, read from the `<Operation>Command` classes that
@@ -67,7 +67,7 @@ export function isAwsJson(contentType: string | undefined): boolean {
  * toWire({ a: undefined, b: [new Date(1500)] }) // { b: [1.5] }
  * ```
  */
-export function toWire(value: unknown): unknown {
+function toWire(value: unknown): unknown {
   if (value instanceof Uint8Array)
     return Buffer.from(value.buffer, value.byteOffset, value.length).toString('base64')
   if (value instanceof Date) return value.getTime() / 1000

@@ -120,7 +120,7 @@ export function incompatibleAlgorithm(algorithm: string, keySpec: string): KmsAp
 }
 
 /** The one message of every failed decryption, whatever the cause. */
-export const INVALID_CIPHERTEXT_MESSAGE = 'The ciphertext is invalid.'
+const INVALID_CIPHERTEXT_MESSAGE = 'The ciphertext is invalid.'
 
 /**
  * The opaque decryption failure.

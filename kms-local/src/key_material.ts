@@ -71,7 +71,7 @@ export async function generateMaterial(keySpec: SupportedKeySpec): Promise<KeyMa
  * rsaMaterial(createPrivateKey(pem)).spki
  * ```
  */
-export function rsaMaterial(privateKey: KeyObject): KeyMaterial {
+function rsaMaterial(privateKey: KeyObject): KeyMaterial {
   if (privateKey.type !== 'private' || privateKey.asymmetricKeyType !== 'rsa') {
     throw new TypeError('rsaMaterial: expected an RSA private key')
   }

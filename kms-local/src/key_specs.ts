@@ -45,7 +45,7 @@ export const KEY_SPECS = table({
 export type SupportedKeySpec = keyof typeof KEY_SPECS
 
 /** RSA signing algorithms, in the order AWS lists them. */
-export const RSA_SIGNING_ALGORITHMS: readonly SigningAlgorithmSpec[] = Object.freeze([
+const RSA_SIGNING_ALGORITHMS: readonly SigningAlgorithmSpec[] = Object.freeze([
   'RSASSA_PKCS1_V1_5_SHA_256',
   'RSASSA_PKCS1_V1_5_SHA_384',
   'RSASSA_PKCS1_V1_5_SHA_512',

@@ -137,7 +137,7 @@ function iso(ms: number | undefined): string | undefined {
  * JSON.stringify(stateDocument(store))
  * ```
  */
-export function stateDocument(store: KeyStore): Record<string, unknown> {
+function stateDocument(store: KeyStore): Record<string, unknown> {
   return {
     format: STATE_FORMAT,
     version: STATE_VERSION,

@@ -37,7 +37,7 @@ export const SYMMETRIC_SECRET_BYTES = 32
  * canonicalContext({ b: '2', a: '1' }).toString() // '[["a","1"],["b","2"]]'
  * ```
  */
-export function canonicalContext(context: Readonly<Record<string, string>> | undefined): Buffer {
+function canonicalContext(context: Readonly<Record<string, string>> | undefined): Buffer {
   const pairs = Object.entries(context ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
   return Buffer.from(JSON.stringify(pairs), 'utf8')
 }

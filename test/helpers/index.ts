@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { CliIo } from '../../platform/src/index.ts'
 
-export { hex, readVector, repoRoot, toHexString, vectorsDir } from './vectors.ts'
+export { hex, repoRoot, toHexString, vectorsDir } from './vectors.ts'
 
 // The SDK's notice about Node < 22 support after 2027 is noise in test output.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'

@@ -29,7 +29,7 @@ import { existsSync } from 'node:fs'
 import type { Clock } from '../../../platform/src/index.ts'
 
 /** The flag file systemd-timesyncd creates once the clock is synchronised. */
-export const TIMESYNC_FLAG_FILE = '/run/systemd/timesync/synchronized'
+const TIMESYNC_FLAG_FILE = '/run/systemd/timesync/synchronized'
 
 /** Which source makes the wall clock trusted. */
 export type ClockTrust = 'system' | 'ntp' | 'broker'

@@ -51,7 +51,7 @@ export class ReadingError extends CodedError<ReadingErrorCode> {
 const KEYS = new Set(['stream', 'value', 'time'])
 const utf8 = new TextEncoder()
 /** Longest stream name, in UTF-8 bytes (the record format's limit). */
-export const MAX_STREAM_BYTES = 128
+const MAX_STREAM_BYTES = 128
 
 /**
  * Checks one parsed reading.

@@ -30,6 +30,17 @@ interface Pending {
   readonly reject: (error: unknown) => void
 }
 
+/** Options of one {@link GroupCommit.submit}. */
+export interface SubmitOptions {
+  /**
+   * `'normal'`: losing this write in a power cut is harmless (an acknowledgement delete only
+   * causes a duplicate re-send), so a batch made of such requests only commits without an fsync.
+   * A batch with any other request commits at the database's durability (in WAL mode that fsync
+   * also covers the earlier unsynced commits).
+   */
+  readonly sync?: 'normal'
+}
+
 /** Batching bounds. */
 export interface GroupCommitOptions {
   readonly maxBatch: number
@@ -53,6 +64,8 @@ export class GroupCommit {
   readonly #maxBatch: number
   readonly #maxDelayMs: number
   #queue: Pending[] = []
+  /** Every waiting request may skip the fsync. */
+  #relaxed = true
   #weight = 0
   #timer: AbortController | undefined
   #closed = false
@@ -104,12 +117,14 @@ export class GroupCommit {
    * Queues `run` for the next transaction; `weight` counts toward `maxBatch` (items written or
    * deleted). Resolves with its value after the commit.
    */
-  submit<T>(weight: number, run: () => OpOutcome<T>): Promise<T> {
+  submit<T>(weight: number, run: () => OpOutcome<T>, options: SubmitOptions = {}): Promise<T> {
     if (this.#closed) {
       return Promise.reject(new StoreError('ERR_STORE_CLOSED', 'the state database is closed'))
     }
+    const relaxed = options.sync === 'normal'
     return new Promise<T>((resolve, reject) => {
       this.#queue.push({ run, resolve: resolve as (v: unknown) => void, reject })
+      if (!relaxed) this.#relaxed = false
       this.#weight += weight
       if (this.#weight >= this.#maxBatch) this.flush()
       else this.#arm()
@@ -134,16 +149,21 @@ export class GroupCommit {
     this.#timer = undefined
     timer?.abort()
     const batch = this.#queue
+    const relaxed = this.#relaxed
     this.#queue = []
+    this.#relaxed = true
     this.#weight = 0
     if (batch.length === 0) return
     let outcomes: OpOutcome<unknown>[]
     try {
-      outcomes = this.#db.transaction(() => {
-        const done = batch.map((p) => p.run())
-        for (const fn of this.#beforeCommit) fn()
-        return done
-      })
+      outcomes = this.#db.transaction(
+        () => {
+          const done = batch.map((p) => p.run())
+          for (const fn of this.#beforeCommit) fn()
+          return done
+        },
+        relaxed ? { sync: 'normal' } : {},
+      )
     } catch (err) {
       this.#failures++
       for (const fn of this.#onRollback) fn()

@@ -155,12 +155,16 @@ export class AgentStore {
     this.#errorQueued = true
     const write = this.#writeError
     this.#commit
-      .submit(0, () => {
-        this.#errorQueued = false
-        const e = this.#lastError!
-        write.run(e.message, e.at)
-        return { ok: true, value: undefined }
-      })
+      .submit(
+        0,
+        () => {
+          this.#errorQueued = false
+          const e = this.#lastError!
+          write.run(e.message, e.at)
+          return { ok: true, value: undefined }
+        },
+        { sync: 'normal' }, // a status field: losing it in a power cut is harmless
+      )
       .catch(() => {
         this.#errorQueued = false
       })

@@ -8,7 +8,10 @@
  * so a commit, and the HTTP 200 sent after it, survives a power cut; `normal` fsyncs only at
  * checkpoints, so a crash of the process loses nothing but a power cut or kernel panic can lose
  * the last commits (the file stays consistent). Transactions that must never be lost (the
- * sequence bound, the boot count) pass `{ sync: 'full' }` and are fsynced in either mode.
+ * sequence bound, the boot count) pass `{ sync: 'full' }` and are fsynced in either mode;
+ * transactions whose loss is harmless (acknowledgement deletes: a lost one only means a duplicate
+ * re-send) pass `{ sync: 'normal' }` and skip the fsync in either mode (in WAL mode the next FULL
+ * commit, or checkpoint, makes them durable too).
  *
  * @example
  * ```ts
@@ -31,10 +34,10 @@ import { migrate, SCHEMA_VERSION } from './schema.ts'
 export const STATE_DB_FILE = 'agent.db'
 
 /** Mode of the state folder: the agent's user only. */
-export const STATE_DIR_MODE = 0o700
+const STATE_DIR_MODE = 0o700
 
 /** Mode of `agent.db` (SQLite gives its `-wal` and `-shm` files the same). */
-export const STATE_FILE_MODE = 0o600
+const STATE_FILE_MODE = 0o600
 
 /** Options of {@link StateDatabase.open}. */
 export interface StateDatabaseOptions {
@@ -47,8 +50,12 @@ export interface StateDatabaseOptions {
 
 /** Options of one {@link StateDatabase.transaction}. */
 export interface TransactionOptions {
-  /** `'full'`: fsync this commit even when the database runs with `durability: 'normal'`. */
-  readonly sync?: 'full'
+  /**
+   * `'full'`: fsync this commit even when the database runs with `durability: 'normal'`;
+   * `'normal'`: do not fsync this commit even under `durability: 'full'` (only for writes whose
+   * loss in a power cut is harmless). Default: the database's durability.
+   */
+  readonly sync?: Durability
 }
 
 const SYNCHRONOUS: Readonly<Record<Durability, string>> = Object.freeze({
@@ -134,7 +141,7 @@ export class StateDatabase {
 
   /**
    * Runs `fn` in one immediate transaction and returns its result; rolls back and rethrows when
-   * `fn` or the commit throws.
+   * `fn` or the commit throws. `options.sync` overrides the durability for this commit only.
    *
    * @throws {StoreError} `ERR_STORE_CLOSED` after {@link close}.
    * @example
@@ -144,14 +151,15 @@ export class StateDatabase {
    */
   transaction<T>(fn: () => T, options: TransactionOptions = {}): T {
     if (!this.sqlite.open) throw new StoreError('ERR_STORE_CLOSED', 'the state database is closed')
-    const raise = options.sync === 'full' && this.durability !== 'full'
-    if (raise) this.sqlite.pragma('synchronous = FULL')
+    const sync = options.sync ?? this.durability
+    const change = sync !== this.durability
+    if (change) this.sqlite.pragma(`synchronous = ${SYNCHRONOUS[sync]}`)
     try {
       const result = this.sqlite.transaction(fn)()
       this.#commits++
       return result
     } finally {
-      if (raise) this.sqlite.pragma(`synchronous = ${SYNCHRONOUS[this.durability]}`)
+      if (change) this.sqlite.pragma(`synchronous = ${SYNCHRONOUS[this.durability]}`)
     }
   }
 

@@ -10,9 +10,8 @@
  */
 export { openAgentStore, AgentStore } from './agent_store.ts'
 export type { AgentOutboxOptions, AgentStoreOptions } from './agent_store.ts'
-export { StateDatabase, STATE_DB_FILE, STATE_DIR_MODE, STATE_FILE_MODE } from './database.ts'
+export { StateDatabase, STATE_DB_FILE } from './database.ts'
 export type { StateDatabaseOptions } from './database.ts'
-export { SequenceAllocator } from './sequence_allocator.ts'
 export type { SequenceOptions } from './sequence_allocator.ts'
 export { Outbox } from './outbox.ts'
 export type {
@@ -26,13 +25,12 @@ export type {
   OutboxOptions,
   OutboxRow,
 } from './outbox.ts'
-export { TimeFloor } from './time_floor.ts'
 export type { TimeFloorOptions } from './time_floor.ts'
 export { readStoreStatus } from './status.ts'
 export type { ReadStatusOptions, StoreStatus } from './status.ts'
 export { SCHEMA_VERSION } from './schema.ts'
 export { storeDefaults } from './defaults.ts'
 export type { Durability, FullPolicy, StoreDefaults } from './defaults.ts'
-export { StoreError, OutboxFullError } from './errors.ts'
+export { OutboxFullError } from './errors.ts'
 export type { StoreErrorCode } from './errors.ts'
 export type { GroupCommitStats } from './_group_commit.ts'

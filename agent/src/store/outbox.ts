@@ -341,7 +341,9 @@ export class Outbox {
   }
 
   /**
-   * Removes acknowledged messages (PUBACK received); resolves once the deletion is durable.
+   * Removes acknowledged messages (PUBACK received); resolves once the deletion is committed.
+   * An ack-only commit is not fsynced (README "Durability"): a power cut may undo it, which
+   * only re-sends the message (a duplicate the consumer drops).
    * Unknown sequence numbers are ignored (already acknowledged or dropped). An announcement is
    * only marked acknowledged while its epoch still needs it, and deleted when it no longer does.
    *
@@ -358,10 +360,15 @@ export class Outbox {
     }
     if (list.length === 0) return Promise.resolve()
     for (const seq of list) this.#pendingAcks.add(seq)
-    return this.#commit.submit(list.length, () => {
-      this.#applyPendingAcks()
-      return { ok: true, value: undefined }
-    })
+    // Losing an acknowledgement in a power cut only means a duplicate re-send: no fsync needed.
+    return this.#commit.submit(
+      list.length,
+      () => {
+        this.#applyPendingAcks()
+        return { ok: true, value: undefined }
+      },
+      { sync: 'normal' },
+    )
   }
 
   /**

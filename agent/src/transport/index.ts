@@ -13,15 +13,10 @@
  */
 export { TransportError } from './errors.ts'
 export type { TransportErrorCode, TransportErrorDetails } from './errors.ts'
-export {
-  AWS_IOT_LIMITS,
-  checkPayloadSize,
-  checkPublishTopic,
-  publishTopicProblem,
-} from './limits.ts'
+export { AWS_IOT_LIMITS, checkPayloadSize, checkPublishTopic } from './limits.ts'
 export { transportDefaults } from './defaults.ts'
 export type { TransportDefaults } from './defaults.ts'
-export { PRIVATE_KEY_FORBIDDEN_MODE_BITS, loadTlsFiles, readPrivateKeyFile } from './tls_files.ts'
+export { readPrivateKeyFile } from './tls_files.ts'
 export type { TlsFilePaths, TlsMaterial } from './tls_files.ts'
 export { checkBrokerSettings, loadBrokerSettings } from './broker_settings.ts'
 export type { BrokerSettings, BrokerSettingsInput } from './broker_settings.ts'
@@ -35,7 +30,6 @@ export type {
   TransportEventMap,
   TransportStats,
 } from './transport_events.ts'
-export { connectMqttLink } from './mqtt_link.ts'
 export type { MqttLink, MqttLinkFactory } from './mqtt_link.ts'
 export { checkPublisherOptions } from './publisher_options.ts'
 export type { PublisherOptions } from './publisher_options.ts'

@@ -20,7 +20,7 @@ import { TransportError, configError } from './errors.ts'
  * Permission bits a private key file must not have: any access by group or others. The Device
  * Client's `Permissions::PRIVATE_KEY` is 0600; 0400 passes too.
  */
-export const PRIVATE_KEY_FORBIDDEN_MODE_BITS = 0o077
+const PRIVATE_KEY_FORBIDDEN_MODE_BITS = 0o077
 
 /** Paths of the TLS files; each optional (the system CAs serve when `caFile` is absent). */
 export interface TlsFilePaths {

@@ -45,7 +45,7 @@ export interface AeadBackend {
   open(key: AeadKey, nonce: Uint8Array, aad: Uint8Array, sealed: Uint8Array): Uint8Array
 }
 
-export { TAG_BYTES, NONCE_BYTES, checkAesKeyLength, checkNonceLength } from './_aead_checks.ts'
+export { TAG_BYTES, NONCE_BYTES } from './_aead_checks.ts'
 
 /**
  * Returns the named backend, or the fastest one present (`node` where node:crypto exists).

@@ -24,7 +24,7 @@ export function epochId(n: number): Uint8Array {
 }
 
 /** A payload that names its message: `m:<n>` padded to `size` bytes. */
-export function payloadOf(n: number, size = 300): Uint8Array {
+function payloadOf(n: number, size = 300): Uint8Array {
   const p = new Uint8Array(size).fill(0x2e)
   p.set(Buffer.from(`m:${n}:`))
   return p
