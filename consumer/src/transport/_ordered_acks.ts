@@ -3,12 +3,12 @@
  * received (MQTT 3.1.1 §4.6 and MQTT 5 §4.6: "It MUST send PUBACK packets in the order in which
  * the corresponding PUBLISH packets were received"), while messages are handled concurrently.
  *
- * mqtt.js sends a PUBACK as soon as its `customHandleAcks` callback has been called and reads no
- * further packet until that PUBACK is written, so acknowledging there after the work would handle
- * one message at a time. Instead the callback is called at once, and the PUBACK mqtt.js then
- * writes through its (private) `_sendPacket` is held here: its completion callback runs at once
- * (so mqtt.js reads on), and the packet itself goes out when its message, and every message
- * received before it on the same connection, is done. A held PUBACK of a connection that closed
+ * mqtt.js sends a PUBACK as soon as the callback of its (overridable) `handleMessage` has been
+ * called, and reads no further packet until that PUBACK is written, so acknowledging there after
+ * the work would handle one message at a time. Instead the callback is called at once, and the
+ * PUBACK mqtt.js then writes through its (private) `_sendPacket` is held here: its completion
+ * callback runs at once (so mqtt.js reads on), and the packet itself goes out when its message,
+ * and every message received before it on the same connection, is done. A held PUBACK of a connection that closed
  * is dropped: the broker redelivers the message to a persistent session (or, with a clean one,
  * forgets it). mqtt.js is pinned; {@link OrderedAcks.supported} checks the hook exists, and the
  * subscriber falls back to one message at a time without it.

@@ -152,9 +152,10 @@ export class MqttSubscriber {
           receiveMaximum: options.receiveMaximum,
         },
       }),
-      customHandleAcks: (topic, payload, packet, cb) =>
-        this.#onPublish(topic, payload, packet as IPublishPacket, cb),
     })
+    // mqtt.js hands every PUBLISH to handleMessage (documented as overridable) and sends the
+    // PUBACK of a QoS 1 message once its callback is called (customHandleAcks is MQTT 5 only).
+    this.#client.handleMessage = (packet, callback) => this.#onMessage(packet, callback)
     if (OrderedAcks.supported(this.#client)) this.#acks = new OrderedAcks(this.#client)
   }
 
@@ -209,10 +210,6 @@ export class MqttSubscriber {
       ackMode: this.#acks !== undefined ? 'ordered' : 'serial',
     })
     client.options.reconnectPeriod = 1000
-    client.on('message', (topic, payload, packet) => {
-      // QoS 1 messages come through customHandleAcks; QoS 0 ones only here, with nothing to ack.
-      if (packet.qos === 0) void this.#handle(topic, payload)
-    })
     client.on('connect', (packet) => {
       this.#acks?.reset()
       log.info(
@@ -279,18 +276,22 @@ export class MqttSubscriber {
     await this.#client.endAsync(false)
   }
 
-  #onPublish(
-    topic: string,
-    payload: Buffer,
-    packet: IPublishPacket,
-    cb: (error: Error | number, code?: number) => void,
-  ): void {
+  #onMessage(packet: IPublishPacket, callback: (err?: Error) => void): void {
+    const topic = packet.topic
     if (topic.endsWith('/key')) this.#lastKeyAt = Date.now()
+    const payload =
+      typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload
     const acks = this.#acks
-    if (acks === undefined || packet.messageId === undefined || packet.qos !== 1) {
-      // One message at a time: acknowledged after its handling.
+    if (packet.qos === 0) {
+      // Nothing to acknowledge; handled like any other (a QoS 0 publisher accepts loss).
+      void this.#handle(topic, payload)
+      this.#whenRoom(() => callback())
+      return
+    }
+    if (acks === undefined || packet.messageId === undefined) {
+      // One message at a time: its PUBACK goes once it is handled.
       void this.#handle(topic, payload).then((outcome) => {
-        if (outcome.kind !== 'stopped') cb(0)
+        if (outcome.kind !== 'stopped') callback()
       })
       return
     }
@@ -298,9 +299,14 @@ export class MqttSubscriber {
     void this.#handle(topic, payload).then((outcome) => {
       if (outcome.kind !== 'stopped') acks.done(entry)
     })
-    // mqtt.js reads no further packet until cb is called: a full window pauses reading.
-    if (this.#inFlight <= this.#options.receiveMaximum) cb(0)
-    else this.#waiters.push(() => cb(0))
+    // The PUBACK mqtt.js writes after this callback is held until the message is durable; mqtt.js
+    // reads no further packet until the callback is called, so a full window pauses reading.
+    this.#whenRoom(() => callback())
+  }
+
+  #whenRoom(go: () => void): void {
+    if (this.#inFlight <= this.#options.receiveMaximum) go()
+    else this.#waiters.push(go)
   }
 
   async #handle(topic: string, payload: Buffer): Promise<Outcome> {
