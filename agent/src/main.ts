@@ -26,7 +26,7 @@ import {
   reportError,
   requiredString,
   shown,
-  splitCommand,
+  takeCommand,
   untilStopped,
   wantsHelp,
 } from '../../platform/src/index.ts'
@@ -289,15 +289,9 @@ function printStatus(stateDir: string, json: boolean, io: CliIo): number {
 export async function main(argv: readonly string[], io: Partial<CliIo> = {}): Promise<number> {
   const cli = defaultCliIo(io)
   try {
-    const { command, rest } = splitCommand(argv, {})
-    if (command === undefined) {
-      if (wantsHelp(rest)) {
-        cli.stdout.write(MAIN_HELP)
-        return EXIT.ok
-      }
-      cli.stderr.write(MAIN_HELP)
-      throw new UsageError('no command given')
-    }
+    const taken = takeCommand(argv, {}, cli, MAIN_HELP)
+    if (taken === EXIT.ok) return EXIT.ok
+    const { command, rest } = taken
     switch (command) {
       case 'run':
       case 'check-config': {

@@ -35,6 +35,7 @@ export {
   requiredString,
   splitCommand,
   stringList,
+  takeCommand,
   wantsHelp,
 } from './cli/args.ts'
 export type { FlagSpec, FlagSpecs, ParsedArgs } from './cli/args.ts'

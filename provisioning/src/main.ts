@@ -21,7 +21,7 @@ import {
   parseCommandArgs,
   reportError,
   shown,
-  splitCommand,
+  takeCommand,
   systemClock,
   UsageError,
   wantsHelp,
@@ -76,15 +76,9 @@ export async function main(argv: readonly string[], io: MainOptions = {}): Promi
   const cli = defaultCliIo(io)
   let session: KmsSession | undefined
   try {
-    const { command, rest } = splitCommand(argv, GLOBAL_FLAGS)
-    if (command === undefined) {
-      if (wantsHelp(rest)) {
-        cli.stdout.write(MAIN_HELP)
-        return EXIT.ok
-      }
-      cli.stderr.write(MAIN_HELP)
-      throw new UsageError('no command given')
-    }
+    const taken = takeCommand(argv, GLOBAL_FLAGS, cli, MAIN_HELP)
+    if (taken === EXIT.ok) return EXIT.ok
+    const { command, rest } = taken
     const cmd = COMMANDS[command]
     if (cmd === undefined) {
       throw new UsageError(

@@ -199,3 +199,34 @@ export function integerFlag(value: string, name: string, min: number, max: numbe
   }
   return Number(value)
 }
+
+/**
+ * The command word of a multi-command CLI: prints `mainHelp` and returns 0 for a bare `--help`;
+ * prints it on stderr and throws `ERR_USAGE` when no command is given; otherwise returns the
+ * command and the other arguments.
+ *
+ * @throws {UsageError} `ERR_USAGE` when no command is given.
+ * @example
+ * ```ts
+ * const taken = takeCommand(argv, GLOBAL_FLAGS, cli, MAIN_HELP)
+ * if (typeof taken === 'number') return taken
+ * ```
+ */
+export function takeCommand(
+  argv: readonly string[],
+  globalFlags: FlagSpecs,
+  io: {
+    readonly stdout: { write(s: string): unknown }
+    readonly stderr: { write(s: string): unknown }
+  },
+  mainHelp: string,
+): { command: string; rest: string[] } | 0 {
+  const { command, rest } = splitCommand(argv, globalFlags)
+  if (command !== undefined) return { command, rest }
+  if (wantsHelp(rest)) {
+    io.stdout.write(mainHelp)
+    return 0
+  }
+  io.stderr.write(mainHelp)
+  throw new UsageError('no command given')
+}
