@@ -155,6 +155,8 @@ async function outageRun(
   // submitted, and comes back (while the posters keep going); the next outage waits until the
   // agent is connected again.
   const chaos = async (): Promise<void> => {
+    // On a loaded machine the agent's first connection can come late: count from it.
+    await until(() => broker.connections() >= 1, 'the agent to connect', 30_000)
     for (const [down, up] of OUTAGES) {
       const connected = broker.connections()
       limit = down
