@@ -7,6 +7,8 @@
  * sealwire-agent run --device /etc/sealwire/device --broker mqtts://iot.example:8883
  * ```
  */
+// First: the heap settings apply before the rest of the agent is loaded.
+import './heap_settings.ts'
 import { runMain } from '../../platform/src/index.ts'
 import { main } from './main.ts'
 
