@@ -197,4 +197,30 @@ describe('MqttSubscriber on Mosquitto', () => {
     await published
     await pub.endAsync()
   })
+
+  it('reconnects and subscribes again after the broker restarts (no persistence: a new session)', async () => {
+    const prefix = uniquePrefix()
+    const got: string[] = []
+    await subscriber(prefix, async (m) => (got.push(Buffer.from(m.payload).toString()), DONE), {
+      clientId: `c-${randomBytes(4).toString('hex')}`,
+    })
+    const send = async (text: string): Promise<void> => {
+      const pub = await mqtt.connectAsync(broker.url, { protocolVersion: 5 })
+      await pub.publishAsync(`${prefix}/dev-1/data`, text, { qos: 1 })
+      await pub.endAsync()
+    }
+    await send('before')
+    await until(() => got.includes('before'), 'the first message')
+    await broker.kill9()
+    await broker.start()
+    // The subscriber reconnects (1 s period) and subscribes again; publish until one gets through.
+    await until(
+      async () => {
+        await send('after').catch(() => undefined)
+        return got.includes('after')
+      },
+      'a message after the restart',
+      20_000,
+    )
+  })
 })
