@@ -9,7 +9,7 @@
  * if (err instanceof ConsumerError && err.code === 'ERR_CONFIG') process.exitCode = 78
  * ```
  */
-import { CodedError } from '../../platform/src/index.ts'
+import { CodedError, ConfigError } from '../../platform/src/index.ts'
 
 /** Every code a {@link ConsumerError} can carry. */
 export type ConsumerErrorCode =
@@ -29,27 +29,7 @@ export type ConsumerErrorCode =
  */
 export class ConsumerError<C extends ConsumerErrorCode = ConsumerErrorCode> extends CodedError<C> {}
 
-/**
- * A setting is wrong: one line naming the setting, where it came from and why. The CLI exits 78
- * (`EX_CONFIG`) and starts nothing.
- *
- * @example
- * ```ts
- * // error ERR_CONFIG: kms.ratePerSecond (SEALWIRE_CONSUMER_KMS_RATE_PER_SECOND): expected a number, got "fast"
- * ```
- */
-export class ConfigError extends ConsumerError<'ERR_CONFIG'> {
-  static readonly code = 'ERR_CONFIG' as const
-  /** The dotted setting name (`kms.ratePerSecond`), or the flag or variable when unknown. */
-  readonly setting: string
-  /** Where the value came from: a flag, a variable, the config file. */
-  readonly source: string
-  constructor(setting: string, source: string, why: string, options?: { cause?: unknown }) {
-    super('ERR_CONFIG', `${setting} (${source}): ${why}`, options)
-    this.setting = setting
-    this.source = source
-  }
-}
+export { ConfigError }
 
 /**
  * A message would open a new epoch beyond the budget (per device or in total): it is

@@ -33,7 +33,7 @@ export type { SubscriberOptions, SubscriptionInfo } from './transport/mqtt_subsc
 export { ConsumerMetrics } from './metrics/consumer_metrics.ts'
 export { consumerDefaults } from './config/defaults.ts'
 export type { ConsumerSettings } from './config/defaults.ts'
-export { loadSettings, MAX_CONFIG_FILE_BYTES, settingEnvNames } from './config/load_settings.ts'
+export { loadSettings, settingEnvNames } from './config/load_settings.ts'
 export {
   BrokerError,
   ConfigError,

@@ -16,7 +16,7 @@ import { stat } from 'node:fs/promises'
 import { topicPrefixProblem } from '../../../device-bundle/src/index.ts'
 import { checkEndpoint, checkKeyId } from '../../../kms-client/src/index.ts'
 import { readFileBounded, shown, withoutUserinfo } from '../../../platform/src/index.ts'
-import { ConfigError } from '../errors.ts'
+import { ConfigError } from '../../../platform/src/index.ts'
 import type { ConsumerSettings } from './defaults.ts'
 import type { LoadedSettings } from './load_settings.ts'
 

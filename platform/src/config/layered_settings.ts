@@ -43,8 +43,11 @@ export interface LayeredSettingsSpec<T> {
 export interface LayeredSettingsInput {
   readonly configFile?: string | undefined
   readonly env: Readonly<Record<string, string | undefined>>
-  /** Dotted setting → [flag name as typed, its value]; text values are converted like env ones. */
-  readonly flags?: Readonly<Record<string, readonly [string, string | boolean]>>
+  /**
+   * Dotted setting → [flag name as typed, its value]; text values are converted like env ones,
+   * a list (a repeatable flag) is taken as it is.
+   */
+  readonly flags?: Readonly<Record<string, readonly [string, string | boolean | readonly string[]]>>
 }
 
 /** Resolved settings, and where each non-default leaf came from (for `check-config`). */
@@ -87,14 +90,18 @@ function envNameOf(prefix: string, path: readonly string[]): string {
   return `${prefix}${path.map((p) => p.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()).join('_')}`
 }
 
-function typeOf(schema: TSchema): 'integer' | 'number' | 'boolean' | 'string' | 'numeric-literal' {
+function typeOf(
+  schema: TSchema,
+): 'integer' | 'number' | 'boolean' | 'string' | 'numeric-literal' | 'list' {
   const kind = schema[Kind] as string
   if (kind === 'Integer') return 'integer'
   if (kind === 'Number') return 'number'
   if (kind === 'Boolean') return 'boolean'
+  if (kind === 'Array') return 'list'
   if (kind === 'Union') {
-    const first = (schema as unknown as { anyOf: { const: unknown }[] }).anyOf[0]
-    if (typeof first?.const === 'number') return 'numeric-literal'
+    // A union with numeric literals (`'auto' | 5 | 4`): a text that reads as an integer is one.
+    const options = (schema as unknown as { anyOf: { const?: unknown }[] }).anyOf
+    if (options.some((o) => typeof o.const === 'number')) return 'numeric-literal'
   }
   return 'string'
 }
@@ -102,8 +109,9 @@ function typeOf(schema: TSchema): 'integer' | 'number' | 'boolean' | 'string' | 
 function fromText(leaf: Leaf, text: string, source: string): unknown {
   const setting = leaf.path.join('.')
   switch (typeOf(leaf.schema)) {
-    case 'integer':
     case 'numeric-literal':
+      return /^-?\d{1,16}$/.test(text) ? Number(text) : text
+    case 'integer':
       if (!/^-?\d{1,16}$/.test(text)) {
         throw new ConfigError(setting, source, `expected an integer, got ${shown(text)}`)
       }
@@ -119,6 +127,12 @@ function fromText(leaf: Leaf, text: string, source: string): unknown {
       if (/^(true|1|yes|on)$/i.test(text)) return true
       if (/^(false|0|no|off)$/i.test(text)) return false
       throw new ConfigError(setting, source, `expected true or false, got ${shown(text)}`)
+    case 'list':
+      // A list of strings from one variable: comma-separated, blanks dropped.
+      return text
+        .split(',')
+        .map((item) => item.trim())
+        .filter((item) => item !== '')
     default:
       return text
   }
@@ -135,7 +149,15 @@ function setPath(target: Record<string, unknown>, path: readonly string[], value
 
 function deepMerge<T>(base: T, over: unknown): T {
   if (over === undefined) return base
-  if (typeof base !== 'object' || base === null || typeof over !== 'object' || over === null) {
+  if (
+    typeof base !== 'object' ||
+    base === null ||
+    Array.isArray(base) ||
+    typeof over !== 'object' ||
+    over === null ||
+    Array.isArray(over)
+  ) {
+    // Scalars and lists are replaced whole by the higher layer, never merged item by item.
     return over as T
   }
   const out: Record<string, unknown> = { ...(base as Record<string, unknown>) }
