@@ -33,14 +33,14 @@
 import { ExpirationModelType } from '@aws-sdk/client-kms'
 import { Type, type Static, type TLiteral, type TUnion } from '@sinclair/typebox'
 import { createPrivateKey } from 'node:crypto'
-import { lstatSync, readdirSync, rmSync } from 'node:fs'
-import { basename, dirname, join } from 'node:path'
+import { lstatSync } from 'node:fs'
+import { basename, dirname } from 'node:path'
 import {
   IoError,
   JsonInvalidError,
   SchemaInvalidError,
   compileSchema,
-  isTempName,
+  removeTempsOf,
   parseStrictJson,
   readFileBoundedSync,
   shown,
@@ -224,25 +224,8 @@ export function writeState(file: string, store: KeyStore): void {
  * ```
  */
 export function removeStateTemps(file: string): string[] {
-  const dir = dirname(file)
-  const prefix = `.${basename(file)}.`
-  let names: string[]
-  try {
-    names = readdirSync(dir)
-  } catch {
-    return [] // No directory yet: the first write reports it.
-  }
-  const removed: string[] = []
-  for (const name of names) {
-    if (!isTempName(name) || !name.startsWith(prefix)) continue
-    try {
-      rmSync(join(dir, name), { force: true })
-      removed.push(name)
-    } catch {
-      // Not ours to remove after all: it is never read, so it does no harm.
-    }
-  }
-  return removed
+  // No directory yet is fine: the first write reports it.
+  return removeTempsOf(dirname(file), [basename(file)])
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -49,6 +49,8 @@ export {
   isTempName,
   pathExists,
   removeStaleTemps,
+  removeTempsOf,
+  tempTargetOf,
   writeFileAtomic,
   writeFileAtomicSync,
 } from './fs/atomic_write.ts'

@@ -22,6 +22,8 @@ import {
   readFileBounded,
   readFileBoundedSync,
   removeStaleTemps,
+  removeTempsOf,
+  tempTargetOf,
   writeFileAtomic,
   writeFileAtomicSync,
 } from '../../platform/src/index.ts'
@@ -151,5 +153,28 @@ describe('assertRegularFile', () => {
     expect(await assertRegularFile(join(dir, 'f.csv'))).toBe(4)
     execFileSync('mkfifo', [join(dir, 'p')])
     expect(await caught(assertRegularFile(join(dir, 'p')))).toMatchObject({ reason: 'not-regular' })
+  })
+})
+
+describe('removeTempsOf and tempTargetOf', () => {
+  it('removes only the temps of the named targets, whatever their age', async () => {
+    const dir = await tempDir()
+    const names = [
+      '.manifest.json.42.a1b2c3d4e5f6.tmp',
+      '.state.json.a1b2c3d4e5f6.tmp',
+      '.other.json.42.a1b2c3d4e5f6.tmp',
+      'manifest.json',
+      '.manifest.json.bak',
+    ]
+    for (const n of names) writeFileSync(join(dir, n), '')
+    expect(tempTargetOf('.manifest.json.42.a1b2c3d4e5f6.tmp')).toBe('manifest.json')
+    expect(tempTargetOf('.manifest.json.bak')).toBeUndefined()
+    expect(removeTempsOf(dir, ['manifest.json', 'state.json']).sort()).toEqual(
+      ['.manifest.json.42.a1b2c3d4e5f6.tmp', '.state.json.a1b2c3d4e5f6.tmp'].sort(),
+    )
+    expect(readdirSync(dir).sort()).toEqual(
+      ['.other.json.42.a1b2c3d4e5f6.tmp', 'manifest.json', '.manifest.json.bak'].sort(),
+    )
+    expect(removeTempsOf(join(dir, 'missing'), ['x'])).toEqual([])
   })
 })

@@ -34,6 +34,7 @@ import {
   fsyncSync,
   lstatSync,
   openSync,
+  readdirSync,
   renameSync,
   rmSync,
   writeSync,
@@ -47,6 +48,55 @@ import { errnoOf, ioErrorOf } from './_io_error.ts'
 
 const TEMP_SUFFIX = '.tmp'
 const DIR_SYNC_UNSUPPORTED = new Set(['EISDIR', 'EPERM', 'EINVAL', 'EBADF'])
+
+// The pid part is optional: kms-local's state writes before the shared helper had none.
+const TEMP_NAME = /^\.(.+?)\.(?:\d+\.)?[0-9a-f]{12}\.tmp$/
+
+/**
+ * The target name a temporary file of {@link writeFileAtomic} stands for, or `undefined` when
+ * `name` is not one: `.manifest.json.4242.a1b2c3d4e5f6.tmp` → `manifest.json`.
+ *
+ * @example
+ * ```ts
+ * tempTargetOf('.agent.json.77.0123456789ab.tmp') // 'agent.json'
+ * ```
+ */
+export function tempTargetOf(name: string): string | undefined {
+  return TEMP_NAME.exec(name)?.[1]
+}
+
+/**
+ * Removes the temporary files that interrupted writes of the given target names left in `dir`
+ * (`.<target>.<pid>.<12 hex>.tmp`, whatever their age: call it only where this process is the
+ * one writer of those targets). Temporary files of other names are left alone. A missing folder
+ * is fine. Returns the names removed.
+ *
+ * @example
+ * ```ts
+ * removeTempsOf('/out/dev-1', ['manifest.json', 'agent.json']) // ['.manifest.json.4242.a1b2c3d4e5f6.tmp']
+ * ```
+ */
+export function removeTempsOf(dir: string, targets: readonly string[]): string[] {
+  let names: string[]
+  try {
+    names = readdirSync(dir)
+  } catch {
+    return []
+  }
+  const wanted = new Set(targets)
+  const removed: string[] = []
+  for (const name of names) {
+    const target = tempTargetOf(name)
+    if (target === undefined || !wanted.has(target)) continue
+    try {
+      rmSync(join(dir, name), { force: true })
+      removed.push(name)
+    } catch {
+      // Gone already, or not ours to remove: either way nothing reads it.
+    }
+  }
+  return removed
+}
 
 /**
  * True when `name` is a temporary file of {@link writeFileAtomic} (never read by anyone).

@@ -10,12 +10,10 @@
  * await removeBundleTemps('/out/dev-1') // ['.manifest.json.4242.a1b2c3d4e5f6.tmp']
  * ```
  */
-import { readdir, rm } from 'node:fs/promises'
-import { join } from 'node:path'
 import { BUNDLE_FILES } from '../../../device-bundle/src/index.ts'
+import { removeTempsOf, tempTargetOf } from '../../../platform/src/index.ts'
 
-const escaped = Object.values(BUNDLE_FILES).map((n) => n.replace(/\./g, '\\.'))
-const BUNDLE_TEMP = new RegExp(`^\\.(?:${escaped.join('|')})\\.\\d+\\.[0-9a-f]{12}\\.tmp$`)
+const BUNDLE_NAMES: readonly string[] = Object.values(BUNDLE_FILES)
 
 /**
  * True when `name` is a temporary file of a bundle file write.
@@ -27,7 +25,8 @@ const BUNDLE_TEMP = new RegExp(`^\\.(?:${escaped.join('|')})\\.\\d+\\.[0-9a-f]{1
  * ```
  */
 export function isBundleTempName(name: string): boolean {
-  return BUNDLE_TEMP.test(name)
+  const target = tempTargetOf(name)
+  return target !== undefined && BUNDLE_NAMES.includes(target)
 }
 
 /**
@@ -39,16 +38,5 @@ export function isBundleTempName(name: string): boolean {
  * ```
  */
 export async function removeBundleTemps(dir: string): Promise<string[]> {
-  let names: string[]
-  try {
-    names = await readdir(dir)
-  } catch {
-    return []
-  }
-  const removed: string[] = []
-  for (const name of names.filter(isBundleTempName)) {
-    await rm(join(dir, name), { force: true })
-    removed.push(name)
-  }
-  return removed
+  return removeTempsOf(dir, BUNDLE_NAMES)
 }
