@@ -38,8 +38,8 @@ import type { IngestServer } from './ingest/http_server.ts'
 import { startIngestServer } from './ingest/http_server.ts'
 import { ReadingError, parseReadings } from './ingest/parse_readings.ts'
 import type { CheckedSettings } from './resolve_parts.ts'
-import { checkAgentSettings, entropySourceFor } from './resolve_parts.ts'
-import { openAgentStore, readStoreStatus } from './store/index.ts'
+import { checkAgentSettings, startAgent } from './resolve_parts.ts'
+import { readStoreStatus } from './store/index.ts'
 
 /** Exit codes by class (README "Exit codes"). */
 export const AGENT_EXIT = Object.freeze({
@@ -192,30 +192,7 @@ async function readStdin(agent: Agent, log: Logger, signal: AbortSignal): Promis
 async function run(checked: CheckedSettings, io: CliIo): Promise<number> {
   const { settings } = checked
   const log = makeLogger(settings.log.level)
-  const store = await openAgentStore({
-    stateDir: checked.stateDir,
-    durability: settings.durability,
-    outbox: {
-      maxCount: settings.outbox.maxCount,
-      maxBytes: settings.outbox.maxBytes,
-      policy: settings.outbox.policy,
-      ttlMs: settings.outbox.ttlMs,
-    },
-  })
-  let agent: Agent
-  try {
-    agent = await Agent.start({
-      settings,
-      device: checked.device,
-      store,
-      entropy: entropySourceFor(settings),
-      broker: checked.broker,
-      logger: log,
-    })
-  } catch (err) {
-    await store.stop()
-    throw err
-  }
+  const agent = await startAgent(checked, log)
   let server: IngestServer | undefined
   const stopStdin = new AbortController()
   try {

@@ -23,6 +23,9 @@ import type { ListenAddress } from './ingest/http_server.ts'
 import { parseListenAddress } from './ingest/http_server.ts'
 import type { EntropySource } from './entropy/index.ts'
 import { HardwareEntropySource, OsEntropySource } from './entropy/index.ts'
+import type { Logger } from 'pino'
+import { Agent } from './agent.ts'
+import { openAgentStore } from './store/index.ts'
 import type { BrokerSettings } from './transport/index.ts'
 import { loadBrokerSettings } from './transport/index.ts'
 
@@ -160,4 +163,44 @@ export function entropySourceFor(settings: AgentSettings): EntropySource {
     })
   }
   return new OsEntropySource()
+}
+
+/**
+ * Opens the store the settings describe and starts an agent on it: what `sealwire-agent run` does
+ * before it opens the ingest API. The store is closed again if the agent cannot start.
+ *
+ * @example
+ * ```ts
+ * const agent = await startAgent(await checkAgentSettings(settings), pino())
+ * ```
+ */
+export async function startAgent(
+  checked: CheckedSettings,
+  logger: Logger,
+  entropy: EntropySource = entropySourceFor(checked.settings),
+): Promise<Agent> {
+  const { settings } = checked
+  const store = await openAgentStore({
+    stateDir: checked.stateDir,
+    durability: settings.durability,
+    outbox: {
+      maxCount: settings.outbox.maxCount,
+      maxBytes: settings.outbox.maxBytes,
+      policy: settings.outbox.policy,
+      ttlMs: settings.outbox.ttlMs,
+    },
+  })
+  try {
+    return await Agent.start({
+      settings,
+      device: checked.device,
+      store,
+      entropy,
+      broker: checked.broker,
+      logger,
+    })
+  } catch (err) {
+    await store.stop()
+    throw err
+  }
 }

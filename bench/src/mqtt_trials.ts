@@ -33,11 +33,8 @@ import { isDeepStrictEqual } from 'node:util'
 import mqtt from 'mqtt'
 import type { MqttClient } from 'mqtt'
 import { pino } from 'pino'
-import { Agent } from '../../agent/src/index.ts'
-import { agentDefaults } from '../../agent/src/index.ts'
+import { agentDefaults, checkAgentSettings, startAgent } from '../../agent/src/index.ts'
 import type { AgentSettings } from '../../agent/src/index.ts'
-import { checkAgentSettings, entropySourceFor } from '../../agent/src/index.ts'
-import { openAgentStore } from '../../agent/src/index.ts'
 import type { JsonValue, TelemetryRecord } from '../../envelope/src/index.ts'
 import {
   Opener,
@@ -187,31 +184,7 @@ async function agentSide(broker: BenchBroker, device: BenchDevice, reading: Benc
     http: { ...agentDefaults.http, enabled: false },
     log: { level: 'error' },
   }
-  const checked = await checkAgentSettings(settings)
-  const store = await openAgentStore({
-    stateDir: checked.stateDir,
-    durability: settings.durability,
-    outbox: {
-      maxCount: settings.outbox.maxCount,
-      maxBytes: settings.outbox.maxBytes,
-      policy: settings.outbox.policy,
-      ttlMs: settings.outbox.ttlMs,
-    },
-  })
-  let agent: Agent
-  try {
-    agent = await Agent.start({
-      settings,
-      device: checked.device,
-      store,
-      entropy: entropySourceFor(settings),
-      broker: checked.broker,
-      logger: pino({ level: 'silent' }),
-    })
-  } catch (err) {
-    await store.stop()
-    throw err
-  }
+  const agent = await startAgent(await checkAgentSettings(settings), pino({ level: 'silent' }))
   let dataAcked = 0
   let waiter: { target: number; resolve: () => void } | undefined
   let sizes: { min: number; max: number } | undefined
