@@ -18,7 +18,7 @@ import type { CborMap, CborValue, DecodeLimits } from './cbor/decode.ts'
 import type { CoseRecipient } from './cose/structure.ts'
 import { decodeCoseMessage } from './cose/structure.ts'
 import { TAG_BYTES } from './crypto/aead.ts'
-import { readPartialIv } from './crypto/nonce.ts'
+import { MAX_SEQUENCE, readPartialIv } from './crypto/nonce.ts'
 import { EPOCH_ID_BYTES, PROTECTED_HEADER } from './epoch.ts'
 import { EnvelopeInvalidError, UnsupportedAlgorithmError } from './errors.ts'
 import {
@@ -157,12 +157,11 @@ function parseCanonicalCompact(b: Uint8Array): ParsedCompact | undefined {
     return undefined
   }
   if (length < TAG_BYTES || at + length !== b.length) return undefined
-  return {
-    form: 'compact',
-    epochId: b.subarray(9, 17),
-    seq: readPartialIv(b.subarray(19, 19 + n)),
-    ciphertext: b.subarray(at),
-  }
+  // The Partial IV in place (what readPartialIv checks: 1 to 7 bytes, minimal, at most 2^53 − 1).
+  let seq = 0
+  for (let i = 19; i < 19 + n; i++) seq = seq * 256 + b[i]!
+  if (seq > MAX_SEQUENCE) return undefined
+  return { form: 'compact', epochId: b.subarray(9, 17), seq, ciphertext: b.subarray(at) }
 }
 
 /**

@@ -26,6 +26,10 @@
  *   evicts the least recently used one (by `get` or `put`) first.
  * - A rejected promise is a store failure: the opener reports it as `ERR_KEY_STORE_UNAVAILABLE`
  *   (retry), with the store's error as the `cause`.
+ * - Optional `getSync`: the answer `get` would give, when the store has it at hand (memory),
+ *   returned synchronously and with the same effects (a hit counts as a use for the LRU);
+ *   `undefined` means "not at hand", never "absent": the opener then awaits `get`. A compact
+ *   open that hits it costs no await. A throw is a store failure, as a rejection of `get` is.
  *
  * @example
  * ```ts
@@ -40,6 +44,11 @@ import { defaultKeyStoreEntries } from './defaults.ts'
 export interface EpochKeyStore {
   /** The keys of (device id, epoch id), or `undefined`. */
   get(deviceId: string, epochIdHex: string): Promise<EpochKeys | undefined>
+  /**
+   * Optional: `get`'s answer when it is at hand, synchronously and with the same effects, else
+   * `undefined` (then the opener awaits `get`).
+   */
+  getSync?(deviceId: string, epochIdHex: string): EpochKeys | undefined
   /** Stores (or replaces) the keys of (device id, epoch id). */
   put(deviceId: string, epochIdHex: string, keys: EpochKeys): Promise<void>
   /** Removes the keys of (device id, epoch id); `true` when there were any. */
@@ -53,9 +62,16 @@ const DONE: Promise<void> = Promise.resolve()
 const DELETED: Promise<boolean> = Promise.resolve(true)
 const ABSENT: Promise<boolean> = Promise.resolve(false)
 
+interface Entry {
+  readonly keys: EpochKeys
+  /** The keys as an already-resolved promise, made once at `put`. */
+  readonly promise: Promise<EpochKeys>
+}
+
 /**
  * The default store: a bounded in-memory LRU. Its promises are already resolved, and a hit returns
- * a promise made once per entry, so the opener's warm path allocates nothing here.
+ * a promise made once per entry; `getSync` answers every lookup, so the opener's warm path neither
+ * awaits nor allocates here.
  *
  * @example
  * ```ts
@@ -67,9 +83,12 @@ const ABSENT: Promise<boolean> = Promise.resolve(false)
  */
 export class MemoryEpochKeyStore implements EpochKeyStore {
   readonly maxEntries: number
-  /** Each entry's keys as an already-resolved promise, made once at `put`. */
-  readonly #map = new Map<string, Promise<EpochKeys>>()
+  readonly #map = new Map<string, Entry>()
+  /** The most recently used entry (the likely next lookup), with its key and the key's parts. */
   #newest: string | undefined
+  #newestDevice: string | undefined
+  #newestEpoch: string | undefined
+  #newestEntry: Entry | undefined
 
   constructor(options: { maxEntries?: number } = {}) {
     const maxEntries = options.maxEntries ?? defaultKeyStoreEntries
@@ -85,30 +104,46 @@ export class MemoryEpochKeyStore implements EpochKeyStore {
   }
 
   get(deviceId: string, epochIdHex: string): Promise<EpochKeys | undefined> {
+    return this.#lookup(deviceId, epochIdHex)?.promise ?? MISSING
+  }
+
+  getSync(deviceId: string, epochIdHex: string): EpochKeys | undefined {
+    return this.#lookup(deviceId, epochIdHex)?.keys
+  }
+
+  #lookup(deviceId: string, epochIdHex: string): Entry | undefined {
+    // The most recent entry again (the common case): no key string, no map lookup, no reordering.
+    if (deviceId === this.#newestDevice && epochIdHex === this.#newestEpoch)
+      return this.#newestEntry
     const k = `${deviceId}\u0000${epochIdHex}`
     const found = this.#map.get(k)
-    if (!found) return MISSING
-    // Refresh the entry's place unless it is already the most recent one (the common case).
-    if (k !== this.#newest) {
-      this.#newest = k
-      this.#map.delete(k)
-      this.#map.set(k, found)
-    }
+    if (!found) return undefined
+    this.#map.delete(k)
+    this.#map.set(k, found)
+    this.#setNewest(k, deviceId, epochIdHex, found)
     return found
+  }
+
+  #setNewest(k: string | undefined, deviceId?: string, epochIdHex?: string, entry?: Entry): void {
+    this.#newest = k
+    this.#newestDevice = deviceId
+    this.#newestEpoch = epochIdHex
+    this.#newestEntry = entry
   }
 
   put(deviceId: string, epochIdHex: string, keys: EpochKeys): Promise<void> {
     const k = `${deviceId}\u0000${epochIdHex}`
+    const entry: Entry = { keys, promise: Promise.resolve(keys) }
     this.#map.delete(k)
-    this.#map.set(k, Promise.resolve(keys))
-    this.#newest = k
+    this.#map.set(k, entry)
+    this.#setNewest(k, deviceId, epochIdHex, entry)
     if (this.#map.size > this.maxEntries) this.#map.delete(this.#map.keys().next().value!)
     return DONE
   }
 
   delete(deviceId: string, epochIdHex: string): Promise<boolean> {
     const k = `${deviceId}\u0000${epochIdHex}`
-    if (k === this.#newest) this.#newest = undefined
+    if (k === this.#newest) this.#setNewest(undefined)
     return this.#map.delete(k) ? DELETED : ABSENT
   }
 }

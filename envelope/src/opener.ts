@@ -40,7 +40,7 @@ import type { EpochKeyStore } from './epoch_key_store.ts'
 import { MemoryEpochKeyStore } from './epoch_key_store.ts'
 import type { EpochMetadata } from './metadata.ts'
 import { decodeMetadata } from './metadata.ts'
-import type { ParsedCompact, ParsedEnvelope, ParsedFull } from './envelope_codec.ts'
+import type { ParsedCompact, ParsedFull } from './envelope_codec.ts'
 import { parseEnvelope } from './envelope_codec.ts'
 
 /** Options of {@link Opener}. */
@@ -97,6 +97,9 @@ export class Opener {
   readonly #random: (n: number) => Uint8Array
   readonly #pinIds: readonly Uint8Array[] | undefined
   readonly #nonce = new Uint8Array(12)
+  /** The last compact epoch id seen and its hex: the next message is most likely of it too. */
+  readonly #lastEpochId = new Uint8Array(8)
+  #lastEpochHex: string | undefined
   #unwraps = 0
 
   constructor(options: OpenerOptions) {
@@ -146,19 +149,16 @@ export class Opener {
    * @throws {EnvelopeError} as {@link open}; a full message is `ERR_ENVELOPE_INVALID` here.
    */
   openCompact(bytes: Uint8Array, deviceId: string): Promise<Opened> {
-    // Not `async`: one promise per call (the one #openCompact returns), and a synchronous throw
-    // still becomes a rejection.
-    let parsed: ParsedEnvelope
+    // Not `async`: one promise per call, and a synchronous throw still becomes a rejection. When
+    // the store has the keys at hand (`getSync`), nothing is awaited.
     try {
       checkDeviceId(deviceId)
-      parsed = parseEnvelope(bytes, this.limits)
+      const parsed = parseEnvelope(bytes, this.limits)
+      if (parsed.form !== 'compact') throw new EnvelopeInvalidError('expected a compact message')
+      return this.#openCompact(parsed, deviceId)
     } catch (err) {
       return Promise.reject(err)
     }
-    if (parsed.form !== 'compact') {
-      return Promise.reject(new EnvelopeInvalidError('expected a compact message'))
-    }
-    return this.#openCompact(parsed, deviceId)
   }
 
   /**
@@ -186,8 +186,37 @@ export class Opener {
     return { ...opened, metadata }
   }
 
-  async #openCompact(parsed: ParsedCompact, deviceId: string): Promise<Opened> {
-    const epochHex = toHex(parsed.epochId)
+  /** The hex of a compact message's epoch id, reusing the last one's string when it is the same. */
+  #epochHex(epochId: Uint8Array): string {
+    const last = this.#lastEpochId
+    if (this.#lastEpochHex !== undefined && equalBytes(epochId, last)) return this.#lastEpochHex
+    const hex = toHex(epochId)
+    last.set(epochId)
+    this.#lastEpochHex = hex
+    return hex
+  }
+
+  /** Opens a parsed compact message; may throw synchronously (the caller turns that into a rejection). */
+  #openCompact(parsed: ParsedCompact, deviceId: string): Promise<Opened> {
+    const epochHex = this.#epochHex(parsed.epochId)
+    const store = this.store
+    if (store.getSync !== undefined) {
+      let keys: EpochKeys | undefined
+      try {
+        keys = store.getSync(deviceId, epochHex)
+      } catch (err) {
+        throw new KeyStoreUnavailableError('get', err)
+      }
+      if (keys) return Promise.resolve(this.#openCompactWith(keys, parsed))
+    }
+    return this.#openCompactAsync(parsed, deviceId, epochHex)
+  }
+
+  async #openCompactAsync(
+    parsed: ParsedCompact,
+    deviceId: string,
+    epochHex: string,
+  ): Promise<Opened> {
     let keys: EpochKeys | undefined
     try {
       keys = await this.store.get(deviceId, epochHex)
@@ -195,6 +224,10 @@ export class Opener {
       throw new KeyStoreUnavailableError('get', err)
     }
     if (!keys) throw new EpochUnknownError(epochHex)
+    return this.#openCompactWith(keys, parsed)
+  }
+
+  #openCompactWith(keys: EpochKeys, parsed: ParsedCompact): Opened {
     // Nothing awaits between writing the shared nonce buffer and using it.
     writeNonce(this.#nonce, keys.baseIv, parsed.seq)
     const plaintext = this.#aead.open(

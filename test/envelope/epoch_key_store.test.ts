@@ -33,4 +33,24 @@ describe('MemoryEpochKeyStore', () => {
     expect(store.get('dev-1', 'ffffffffffffffff')).toBe(store.get('dev-2', 'ffffffffffffffff'))
     expect(store.size).toBe(1)
   })
+
+  it('getSync answers as get does, and a hit counts as a use for the LRU', async () => {
+    const { deriveEpochKeys, selectAead, toHex } = await import('../../envelope/src/index.ts')
+    const make = (n: number) =>
+      deriveEpochKeys(new Uint8Array(32), new Uint8Array(256).fill(n), 'dev-1', selectAead())
+    const [a, b, c] = [make(1), make(2), make(3)]
+    const store = new MemoryEpochKeyStore({ maxEntries: 2 })
+    await store.put('dev-1', toHex(a.epochId), a)
+    await store.put('dev-1', toHex(b.epochId), b)
+    expect(store.getSync('dev-1', toHex(a.epochId))).toBe(a) // a is now the most recent
+    expect(store.getSync('dev-2', toHex(a.epochId))).toBeUndefined()
+    expect(store.getSync('dev-1', 'ffffffffffffffff')).toBeUndefined()
+    await store.put('dev-1', toHex(c.epochId), c) // evicts b, the least recently used
+    expect(store.getSync('dev-1', toHex(b.epochId))).toBeUndefined()
+    expect(await store.get('dev-1', toHex(a.epochId))).toBe(a)
+    expect(store.getSync('dev-1', toHex(c.epochId))).toBe(c)
+    expect(await store.delete('dev-1', toHex(c.epochId))).toBe(true)
+    expect(store.getSync('dev-1', toHex(c.epochId))).toBeUndefined()
+    expect(await store.get('dev-1', toHex(c.epochId))).toBeUndefined()
+  })
 })

@@ -349,6 +349,42 @@ describe('Opener', () => {
     expect(dec((await opener.openCompact(out.message.bytes, 'gw-1')).plaintext)).toBe('x')
   })
 
+  it("uses a store's getSync when it answers, and falls back to get when it does not", async () => {
+    const { sealer, next } = setup('gw-1')
+    const out = sealer.seal(enc('s'), next)
+    const memory = new MemoryEpochKeyStore()
+    const calls: string[] = []
+    const down = new Error('sync lookup failed')
+    let mode: 'answer' | 'not at hand' | 'throw' = 'answer'
+    const store: EpochKeyStore = {
+      get: (d, e) => (calls.push('get'), memory.get(d, e)),
+      getSync: (d, e) => {
+        calls.push('getSync')
+        if (mode === 'throw') throw down
+        return mode === 'answer' ? memory.getSync(d, e) : undefined
+      },
+      put: (d, e, k) => memory.put(d, e, k),
+      delete: (d, e) => memory.delete(d, e),
+    }
+    const opener = new Opener({ unwrap, store })
+    expect(await failure(opener.openCompact(out.message.bytes, 'gw-1'))).toMatchObject({
+      code: 'ERR_EPOCH_UNKNOWN',
+    })
+    expect(calls).toEqual(['getSync', 'get'])
+    await opener.openAnnouncement(out.announcement!.bytes, 'gw-1')
+    calls.length = 0
+    expect(dec((await opener.openCompact(out.message.bytes, 'gw-1')).plaintext)).toBe('s')
+    expect(calls).toEqual(['getSync'])
+    mode = 'not at hand'
+    calls.length = 0
+    expect(dec((await opener.open(out.message.bytes, 'gw-1')).plaintext)).toBe('s')
+    expect(calls).toEqual(['getSync', 'get'])
+    mode = 'throw'
+    const p = opener.openCompact(out.message.bytes, 'gw-1')
+    expect(p).toBeInstanceOf(Promise)
+    await expect(p).rejects.toMatchObject({ code: 'ERR_KEY_STORE_UNAVAILABLE', cause: down })
+  })
+
   it('refuses the old `cache` option and a store without get/put/delete (TypeError)', () => {
     expect(() => new Opener({ unwrap, cache: new MemoryEpochKeyStore() } as never)).toThrow(
       new TypeError('cache: this option is now `store`, an asynchronous EpochKeyStore'),
