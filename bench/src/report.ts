@@ -76,6 +76,33 @@ export interface MemoryResult {
   readonly error?: string
 }
 
+/** KMS `Decrypt` calls of the consumer over a fleet's messages (one measurement, not timed). */
+export interface ConsumerKmsCount {
+  readonly devices: number
+  /** Data messages delivered (announcements not counted). */
+  readonly messages: number
+  /** Epochs in the traffic (= announcements). */
+  readonly epochs: number
+  /** kms-local's `Decrypt` counter, after − before. */
+  readonly decrypts: number
+  readonly perTenThousand: number
+  readonly elapsedMs: number
+}
+
+/** The consumer's rows on one runtime (issue 9). */
+export interface ConsumerRows {
+  /** Plaintext bytes (the encoded records) of one data message. */
+  readonly size?: number
+  /** Bytes of one sealed data message. */
+  readonly messageBytes?: number
+  /** Raw AES-GCM decrypt (`floor`), `Opener.open` alone and the consumer's pipeline rows. */
+  readonly rows?: readonly Row[]
+  /** Why the open rows have no number. */
+  readonly error?: string
+  readonly kms?: ConsumerKmsCount
+  readonly kmsError?: string
+}
+
 /** Everything one runtime measured. */
 export interface RuntimeRun {
   readonly ok: true
@@ -86,6 +113,8 @@ export interface RuntimeRun {
   readonly rows: readonly Row[]
   /** The agent's rows against their bare peers. */
   readonly pairs?: readonly PairRow[]
+  /** The consumer's rows. */
+  readonly consumer?: ConsumerRows
 }
 
 /** A runtime whose half could not run at all. */
@@ -262,6 +291,44 @@ export function headlineLines(report: Report): string[] {
     `overhead at ${HEADLINE_SIZE} B: compact ${overhead('sealwire-compact')}, ` +
       `full ${overhead('sealwire-full')}`,
     ...agentHeadlineLines(report),
+    ...consumerHeadlineLines(report),
+  ]
+}
+
+/** The goal for the consumer's open (warm epoch cache) ÷ raw AES-GCM decrypt. */
+const CONSUMER_OPEN_GOAL = 0.8
+
+/** A consumer row against the raw decrypt of the same plaintext, in the same rounds. */
+export function consumerRatio(c: ConsumerRows, id: string): number | undefined {
+  const row = c.rows?.find((r) => r.id === id)
+  const floor = c.rows?.find((r) => r.floor)
+  return row && ratio(row, floor)
+}
+
+/** The headline id of the consumer's open rows. */
+const CONSUMER_HEADLINE_ROW = 'consumer-open-1'
+
+/** The consumer's headline lines: its open ÷ raw decrypt, and KMS calls per 10,000 messages. */
+export function consumerHeadlineLines(report: Report): string[] {
+  const ok = report.runs.filter((r): r is RuntimeRun => r.ok && r.consumer !== undefined)
+  if (ok.length === 0) return []
+  const cell = (run: RuntimeRun | RuntimeFailure, f: (c: ConsumerRows) => string) =>
+    `${run.runtime} ${run.ok && run.consumer ? f(run.consumer) : 'n/a'}`
+  const line = (what: string, id: string) =>
+    `${what}: ${report.runs.map((run) => cell(run, (c) => formatRatio(consumerRatio(c, id)))).join(', ')}`
+  return [
+    `${line('consumer open, warm epoch cache, 1 in flight / raw AES-GCM decrypt', CONSUMER_HEADLINE_ROW)} (goal ≥ ${CONSUMER_OPEN_GOAL.toFixed(2)}×)`,
+    line('consumer open, warm epoch cache, 500 at once / raw AES-GCM decrypt', 'consumer-open-500'),
+    line('Opener.open alone / raw AES-GCM decrypt', 'envelope-open'),
+    `consumer KMS Decrypt per 10,000 messages: ${report.runs
+      .map((run) =>
+        cell(run, (c) =>
+          c.kms
+            ? `${c.kms.perTenThousand} (${c.kms.decrypts} calls, ${c.kms.epochs} epochs)`
+            : `n/a`,
+        ),
+      )
+      .join(', ')}`,
   ]
 }
 
@@ -470,6 +537,81 @@ function agentMethodLines(plan: AgentPlan): string[] {
   ]
 }
 
+function renderConsumerSummary(report: Report): string[] {
+  const ok = report.runs.filter((r): r is RuntimeRun => r.ok && r.consumer !== undefined)
+  if (ok.length === 0) return []
+  const lines = [
+    '',
+    '## Summary: the consumer, warm epoch cache, against raw AES-GCM decrypt; KMS calls',
+    '',
+    "Ratio = row msg/s ÷ raw AES-256-GCM decrypt msg/s of the same plaintext (one reading's " +
+      "records, the agent's default message), median over rounds of the per-round ratio, same " +
+      'interleaved rounds. Consumer = its own `Pipeline` (`createConsumerCore`, in-memory state ' +
+      'and dead letters, a no-op sink): parse, epoch-key lookup (memory hit), `Opener.open`, ' +
+      '`decodeRecords`, replay window, group commit to the sink, mark delivered, metrics.',
+    '',
+    '| row | runtime | msg/s | raw AES-GCM msg/s | **÷ raw AES-GCM** | goal |',
+    '|---|---|--:|--:|--:|---|',
+  ]
+  const ids = [...new Set(ok.flatMap((run) => (run.consumer!.rows ?? []).map((r) => r.id)))]
+  for (const id of ids.filter((x) => x !== 'raw-gcm-open')) {
+    for (const run of ok) {
+      const c = run.consumer!
+      const row = c.rows?.find((r) => r.id === id)
+      const floor = c.rows?.find((r) => r.floor)
+      if (!row) continue
+      const rate = (r: Row | undefined) =>
+        r?.rates ? formatRate(r.rates.median) : `n/a (${r?.error ?? 'no result'})`
+      const value = consumerRatio(c, id)
+      const headline = id === CONSUMER_HEADLINE_ROW
+      const goal = headline
+        ? `≥ ${CONSUMER_OPEN_GOAL.toFixed(2)}×: ${goalMark(value, CONSUMER_OPEN_GOAL)}`
+        : '—'
+      lines.push(
+        `| ${shortLabel(row)} | ${run.runtime} | ${rate(row)} | ${rate(floor)} | ` +
+          `${headline ? `**${formatRatio(value)}**` : formatRatio(value)} | ${goal} |`,
+      )
+    }
+  }
+  for (const run of ok) {
+    const c = run.consumer!
+    if (c.error !== undefined) lines.push('', `${run.runtime} consumer open rows: n/a (${c.error})`)
+  }
+  lines.push(
+    '',
+    '| KMS calls | runtime | devices | data messages | epochs | **Decrypt calls** | per 10,000 messages | time |',
+    '|---|---|--:|--:|--:|--:|--:|--:|',
+  )
+  for (const run of ok) {
+    const k = run.consumer!.kms
+    lines.push(
+      k
+        ? `| consumer through kms-local | ${run.runtime} | ${k.devices} | ` +
+            `${k.messages.toLocaleString('en-US')} | ${k.epochs} | **${k.decrypts}** | ` +
+            `${k.perTenThousand} | ${formatSeconds(k.elapsedMs)} |`
+        : `| consumer through kms-local | ${run.runtime} | n/a (${run.consumer!.kmsError ?? 'no result'}) | | | | | |`,
+    )
+  }
+  return lines
+}
+
+function renderConsumerTable(c: ConsumerRows): string[] {
+  if (!c.rows) return [`consumer rows: n/a (${c.error ?? 'no result'})`]
+  const floor = c.rows.find((r) => r.floor)
+  const lines = [
+    `| consumer row (${c.size ?? '?'} B plaintext, ${c.messageBytes ?? '?'} B message) | msg/s (median) | spread | vs raw AES-GCM |`,
+    '|---|--:|--:|--:|',
+  ]
+  for (const row of c.rows) {
+    const rates = row.rates
+    const rate = rates ? formatRate(rates.median) : `n/a (${row.error ?? 'no result'})`
+    const spread = rates ? `±${((50 * (rates.max - rates.min)) / rates.median).toFixed(0)}%` : ''
+    const vs = row.floor && rates ? '1.00× (open floor)' : formatRatio(ratio(row, floor))
+    lines.push(`| ${row.label} | ${rate} | ${spread} | ${vs} |`)
+  }
+  return lines
+}
+
 /** The agent's summary section, or nothing when the run has no agent rows. */
 function agentSection(report: Report): string[] {
   const table = renderAgentSummary(report)
@@ -522,8 +664,9 @@ export function renderReport(report: Report): string {
     '',
     ...renderSummary(report),
     ...agentSection(report),
+    ...renderConsumerSummary(report),
     '',
-    `## Headline (${HEADLINE_SIZE} B${agentHeadlineLines(report).length > 0 ? ', and the agent' : ''})`,
+    `## Headline (${HEADLINE_SIZE} B${agentHeadlineLines(report).length > 0 ? ', and the agent' : ''}${consumerHeadlineLines(report).length > 0 ? ', and the consumer' : ''})`,
     '',
     ...headlineLines(report).map((l) => `- ${l}`),
     '',
@@ -551,6 +694,17 @@ export function renderReport(report: Report): string {
       'open baseline; vs raw AES-GCM: seal rows against raw encrypt, open rows against raw ' +
       'decrypt; same size and runtime, median over rounds of the per-round ratio',
     ...(report.agentPlan ? agentMethodLines(report.agentPlan) : []),
+    ...(report.runs.some((r) => r.ok && r.consumer !== undefined)
+      ? [
+          '- consumer rows: per runtime, after the agent rows, the crypto plan (warm-up, ' +
+            'interleaved rounds, forced GC); the consumer rows are trials that seal 500 fresh ' +
+            'messages untimed, then time handling them, until the segment is full; the announcement ' +
+            'and a first message are handled and checked (one `Decrypt`, the reading reaches the ' +
+            'sink) before timing, and no `Decrypt` happens while timed; the KMS count is one ' +
+            'untimed pass of 20 devices × 500 messages, one rotation each, through kms-local and ' +
+            'the real SDK',
+        ]
+      : []),
     ...brokerLines(report),
     `- whole run: ${formatSeconds(report.totalMs)}`,
   ]
@@ -563,6 +717,7 @@ export function renderReport(report: Report): string {
     out.push(`## ${run.runtime} ${run.version} (${formatSeconds(run.elapsedMs)})`, '')
     out.push(...renderTable(run))
     if ((run.pairs?.length ?? 0) > 0) out.push('', ...renderPairTable(run))
+    if (run.consumer) out.push('', ...renderConsumerTable(run.consumer))
   }
   return `${out.join('\n')}\n`
 }

@@ -24,6 +24,7 @@ import type { BrokerChoice } from './bench_broker.ts'
 import { openBenchBroker } from './bench_broker.ts'
 import { createContext, SIZES, telemetryPayload } from './bench_context.ts'
 import { CANDIDATES } from './candidates.ts'
+import { runConsumerRows } from './consumer_rows.ts'
 import type { Plan, Timed } from './measure.ts'
 import { reason, runRounds, sinkValue } from './measure.ts'
 import type { AgentPlan, Options } from './options.ts'
@@ -102,6 +103,9 @@ async function runHalf(
   } catch (err) {
     log(`agent rows: n/a (${reason(err)})`)
   }
+  log("the consumer's rows")
+  const consumer = await runConsumerRows(ctx, plan, log)
+  if (consumer.error !== undefined) log(`consumer rows: n/a (${consumer.error})`)
   log('done')
   return {
     ok: true,
@@ -113,6 +117,7 @@ async function runHalf(
       return { ...row, rates: rates.get(key), error: row.error ?? failed.get(key) }
     }),
     pairs,
+    consumer,
   }
 }
 

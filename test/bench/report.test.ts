@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest'
 import type { Rates } from '../../bench/src/measure.ts'
-import type { PairRow, Report, Row, RuntimeRun } from '../../bench/src/report.ts'
+import type { ConsumerRows, PairRow, Report, Row, RuntimeRun } from '../../bench/src/report.ts'
 import {
   agentHeadlineLines,
   comparisons,
+  consumerHeadlineLines,
+  consumerRatio,
   fastestBaseline,
   floorRow,
   headlineLines,
@@ -210,5 +212,50 @@ describe('bench report', () => {
     }
     expect(renderReport(report)).not.toContain('the agent')
     expect(agentHeadlineLines(report)).toEqual([])
+  })
+
+  it('reports the consumer rows against raw decrypt, the goal, and the KMS count', () => {
+    const consumer: ConsumerRows = {
+      size: 260,
+      messageBytes: 300,
+      rows: [
+        row('raw-gcm-open', 'open', [100, 100, 100], { floor: true, size: 260 }),
+        row('envelope-open', 'open', [90, 95, 80], { size: 260 }),
+        row('consumer-open-1', 'open', [70, 90, 85], { size: 260 }),
+        row('consumer-open-500', 'open', [60, 60, 60], { size: 260 }),
+      ],
+      kms: {
+        devices: 20,
+        messages: 10_000,
+        epochs: 40,
+        decrypts: 40,
+        perTenThousand: 40,
+        elapsedMs: 1500,
+      },
+    }
+    const bun: RuntimeRun = { ...run, runtime: 'Bun', consumer: { error: 'kms-local: boom' } }
+    const report: Report = {
+      date: '2026-01-01T00:00:00.000Z',
+      cpu: 'test CPU',
+      plan: { rounds: 3, roundMs: 10, warmupMs: 5 },
+      totalMs: 1000,
+      runs: [{ ...run, consumer }, bun],
+    }
+    expect(consumerRatio(consumer, 'consumer-open-1')).toBeCloseTo(0.85)
+    expect(consumerRatio(consumer, 'envelope-open')).toBeCloseTo(0.9)
+    const lines = consumerHeadlineLines(report)
+    expect(lines[0]).toBe(
+      'consumer open, warm epoch cache, 1 in flight / raw AES-GCM decrypt: Node 0.85×, Bun n/a (goal ≥ 0.80×)',
+    )
+    expect(lines[3]).toBe(
+      'consumer KMS Decrypt per 10,000 messages: Node 40 (40 calls, 40 epochs), Bun n/a',
+    )
+    const md = renderReport(report)
+    expect(md).toContain('## Summary: the consumer, warm epoch cache')
+    expect(md).toContain('| **0.85×** | ≥ 0.80×: met |')
+    expect(md).toContain('| consumer through kms-local | Node | 20 | 10,000 | 40 | **40** | 40 |')
+    expect(md).toContain('Bun consumer open rows: n/a (kms-local: boom)')
+    expect(md).toContain('| consumer row (260 B plaintext, 300 B message) |')
+    expect(consumerHeadlineLines({ ...report, runs: [run] })).toEqual([])
   })
 })
