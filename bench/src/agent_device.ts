@@ -46,7 +46,7 @@ export interface BenchDevice {
 }
 
 /** A topic prefix no other run uses, e.g. `sealwire-bench-1f2e3d4c5b6a`. */
-export function uniquePrefix(): string {
+function uniquePrefix(): string {
   return `sealwire-bench-${randomBytes(6).toString('hex')}`
 }
 

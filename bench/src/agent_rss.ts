@@ -71,7 +71,7 @@ export function metricValue(text: string, name: string, labels?: string): number
  * One HTTP request on a connection of its own (`agent: false`): no keep-alive socket that the
  * agent's server may be closing just as it is reused (undici's `fetch` then says "fetch failed").
  */
-export function httpRequest(
+function httpRequest(
   url: string,
   options: { method?: string; body?: string; contentType?: string } = {},
 ): Promise<{

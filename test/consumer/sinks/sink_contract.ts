@@ -74,7 +74,7 @@ function plain(records: readonly OutputRecord[]): OutputRecord[] {
 }
 
 /** Values that must come back equal. */
-export const ROUND_TRIP_VALUES: readonly OutputRecord['value'][] = [
+const ROUND_TRIP_VALUES: readonly OutputRecord['value'][] = [
   0,
   -1,
   Number.MAX_SAFE_INTEGER,
