@@ -28,9 +28,9 @@ import type pg from 'pg'
 import { shown } from '../../../platform/src/index.ts'
 import {
   describePgError,
+  isConcurrentCreate,
   openPool,
   quoteTable,
-  sqlState,
   type ErrorOf,
 } from '../sinks/_postgres.ts'
 import { safeUrl } from '../sinks/_safe_url.ts'
@@ -167,7 +167,7 @@ export class PostgresDeadLetterStore implements DeadLetterStore {
         await this.#pool.query(sql)
       } catch (err) {
         // Two instances creating it at once: the loser sees the winner's table, type or index.
-        if (sqlState(err) === '23505' || sqlState(err) === '42P07') continue
+        if (isConcurrentCreate(err)) continue
         throw this.#failed('create the table', err)
       }
     }

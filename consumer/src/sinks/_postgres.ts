@@ -59,6 +59,17 @@ export function sqlState(err: unknown): string | undefined {
 }
 
 /**
+ * True when a `CREATE … IF NOT EXISTS` failed only because another client created the same
+ * object at that moment (PostgreSQL checks existence before it inserts into the catalog, so the
+ * loser of the race sees 23505 unique_violation, 42P07 duplicate_table or 42710 duplicate_object
+ * for the table's row type): the object is there, which is what was asked.
+ */
+export function isConcurrentCreate(err: unknown): boolean {
+  const state = sqlState(err)
+  return state === '23505' || state === '42P07' || state === '42710'
+}
+
+/**
  * A pool for `url` that has answered `SELECT 1`.
  *
  * @throws the caller's `ERR_CONFIG` for a URL that does not parse, its `UNAVAILABLE` when the

@@ -37,6 +37,7 @@ import type pg from 'pg'
 import { shown } from '../../../platform/src/index.ts'
 import {
   describePgError,
+  isConcurrentCreate,
   jsonHasNul,
   openPool,
   quoteTable,
@@ -158,7 +159,7 @@ export class PostgresSink implements Sink {
       await this.#pool.query(createSql(this.table))
     } catch (err) {
       // Two instances creating the table at once: the loser sees the winner's type or table.
-      if (sqlState(err) === '23505' || sqlState(err) === '42P07') return
+      if (isConcurrentCreate(err)) return
       throw new SinkError(
         'ERR_SINK_UNAVAILABLE',
         `${this.description}: cannot create the table: ${describePgError(err)}`,
