@@ -149,7 +149,7 @@ export class Agent {
         this.metrics.entropyFailures.inc({ code: err.code })
         this.#setError(`${err.code}: ${err.message}`)
         this.#log.error(
-          { event: 'entropy-failure', code: err.code, msg: err.message },
+          { event: 'entropy-failure', code: err.code, detail: err.message },
           'entropy health test failed; sealing stopped',
         )
       }),
@@ -174,7 +174,7 @@ export class Agent {
         this.metrics.reconnects.inc()
         this.#setError(`${reason.code}: ${reason.message}`)
         this.#log.warn(
-          { event: 'reconnect', attempt, delayMs, code: reason.code, msg: reason.message },
+          { event: 'reconnect', attempt, delayMs, code: reason.code, detail: reason.message },
           'broker connection lost; reconnecting',
         )
       }),
@@ -187,7 +187,7 @@ export class Agent {
       this.publisher.on('dropped', ({ seq, reason }) => {
         this.metrics.messagesDropped.inc({ reason: 'refused' })
         this.#log.error(
-          { event: 'broker-refused', seq, code: reason.code, msg: reason.message },
+          { event: 'broker-refused', seq, code: reason.code, detail: reason.message },
           'the broker refused a message',
         )
       }),
