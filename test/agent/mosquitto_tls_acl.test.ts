@@ -13,7 +13,7 @@ import mqtt from 'mqtt'
 import type { IClientOptions, MqttClient } from 'mqtt'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { main } from '../../agent/src/main.ts'
-import { capture, cleanupTempDirs, tempDir } from '../helpers/index.ts'
+import { capture, cleanupTempDirs, tempDir, skipWithout } from '../helpers/index.ts'
 import { DeviceReader, makeDevice } from './_device.ts'
 import type { RunningMosquitto } from './tls/_mosquitto.ts'
 import { mosquittoBinary, startMosquitto } from './tls/_mosquitto.ts'
@@ -84,7 +84,7 @@ async function watchAll(
   return { seen, client }
 }
 
-describe.skipIf(BINARY === undefined)(
+describe.skipIf(skipWithout(BINARY !== undefined, 'the mosquitto binary'))(
   BINARY === undefined
     ? 'Mosquitto with mutual TLS and a per-device ACL: skipped, no mosquitto binary (which mosquitto, /usr/sbin)'
     : 'Mosquitto with mutual TLS and a per-device ACL',

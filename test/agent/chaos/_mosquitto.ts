@@ -7,55 +7,15 @@
  * only then opens the gate, so no message can reach the fresh broker before the subscriber does
  * (a broker without persistence delivers a message only to subscriptions that exist).
  */
-import { execFileSync, spawn } from 'node:child_process'
+import { accepts, freePort } from '../tls/_mosquitto.ts'
+import { spawn } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
-import { accessSync, constants } from 'node:fs'
 import { writeFile } from 'node:fs/promises'
 import { connect, createServer } from 'node:net'
 import type { Server, Socket } from 'node:net'
 import { join } from 'node:path'
 
-/** `which mosquitto`, else `/usr/sbin/mosquitto` (Debian, outside a user's PATH); or undefined. */
-export function mosquittoBinary(): string | undefined {
-  try {
-    const found = execFileSync('which', ['mosquitto'], { encoding: 'utf8' }).trim()
-    if (found !== '') return found
-  } catch {
-    // not on PATH
-  }
-  for (const p of ['/usr/sbin/mosquitto', '/usr/local/sbin/mosquitto']) {
-    try {
-      accessSync(p, constants.X_OK)
-      return p
-    } catch {
-      // absent
-    }
-  }
-  return undefined
-}
-
-/** A TCP port that was free a moment ago on 127.0.0.1. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer()
-    s.once('error', reject)
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number }
-      s.close(() => resolve(port))
-    })
-  })
-}
-
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = connect({ host: '127.0.0.1', port })
-    s.once('connect', () => {
-      s.destroy()
-      resolve(true)
-    })
-    s.once('error', () => resolve(false))
-  })
-}
+export { mosquittoBinary } from '../tls/_mosquitto.ts'
 
 /** A Mosquitto that can be killed and started again on its port. */
 export class OwnMosquitto {

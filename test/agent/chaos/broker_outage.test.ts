@@ -15,7 +15,7 @@ import mqtt from 'mqtt'
 import type { MqttClient } from 'mqtt'
 import { afterEach, describe, expect, it } from 'vitest'
 import { main } from '../../../agent/src/main.ts'
-import { capture, cleanupTempDirs, tempDir } from '../../helpers/index.ts'
+import { capture, cleanupTempDirs, tempDir, skipWithout } from '../../helpers/index.ts'
 import { makeDevice } from '../_device.ts'
 import { AedesHarness } from '../transport/_aedes.ts'
 import { uniquePrefix, until } from '../transport/_fixtures.ts'
@@ -232,7 +232,7 @@ describe('10,000 readings through two broker outages', () => {
     await outageRun((wire, prefix) => aedesBroker(wire, prefix))
   }, 90_000)
 
-  it.skipIf(MOSQUITTO === undefined)(
+  it.skipIf(skipWithout(MOSQUITTO !== undefined, 'the mosquitto binary'))(
     'own Mosquitto (MQTT 5), killed with SIGKILL and restarted twice: all delivered once, in order',
     async () => {
       await outageRun((wire, prefix, dir) => mosquittoBroker(MOSQUITTO!, dir, wire, prefix))
