@@ -87,12 +87,12 @@ export function kmsClientFor(
 /**
  * Whether to skip a test whose outside dependency (a service or a binary) is missing. On a
  * developer's machine without it the test is skipped with `what` as the reason; under CI
- * (`SEALWIRE_CI=1`, set by `.ci/run`, which installs and starts what the tests need) a missing
+ * (`REQUIRE_TEST_SERVICES=1`, set by `.ci/run`, which installs and starts what the tests need) a missing
  * dependency fails the file at once instead, so CI always runs what users rely on.
  */
 export function skipWithout(present: boolean, what: string): boolean {
   if (present) return false
-  if (process.env.SEALWIRE_CI === '1') {
+  if (process.env.REQUIRE_TEST_SERVICES === '1') {
     throw new Error(`CI needs ${what}, and it is not there (see .ci/run)`)
   }
   return true
