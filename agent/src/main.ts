@@ -34,11 +34,10 @@ import { Agent } from './agent.ts'
 import { agentJsonSchema } from './config/json_schema.ts'
 import type { LoadedSettings } from './config/load_settings.ts'
 import { loadSettings, settingEnvNames } from './config/load_settings.ts'
-import type { IngestServer } from './ingest/http_server.ts'
-import { startIngestServer } from './ingest/http_server.ts'
 import { ReadingError, parseReadings } from './ingest/parse_readings.ts'
 import type { CheckedSettings } from './resolve_parts.ts'
-import { checkAgentSettings, startAgent } from './resolve_parts.ts'
+import { checkAgentSettings } from './resolve_parts.ts'
+import { serveAgent } from './serve.ts'
 import { readStoreStatus } from './store/index.ts'
 
 /** Exit codes by class (README "Exit codes"). */
@@ -192,34 +191,11 @@ async function readStdin(agent: Agent, log: Logger, signal: AbortSignal): Promis
 async function run(checked: CheckedSettings, io: CliIo): Promise<number> {
   const { settings } = checked
   const log = makeLogger(settings.log.level)
-  const agent = await startAgent(checked, log)
-  let server: IngestServer | undefined
+  const served = await serveAgent(checked, log)
+  const { agent, server } = served
   const stopStdin = new AbortController()
   try {
-    if (checked.listen !== undefined) {
-      server = await startIngestServer(
-        {
-          submit: (readings) => agent.submit(readings),
-          metricsText: () => agent.metrics.registry.metrics(),
-          metricsContentType: agent.metrics.registry.contentType,
-          health: () => agent.health(),
-          refused: (err, n) => agent.countRejected(err, n),
-        },
-        {
-          listen: checked.listen,
-          maxBodyBytes: settings.http.maxBodyBytes,
-          unavailableCodes: new Set([
-            'ERR_OUTBOX_FULL',
-            'ERR_OUTBOX_TOO_LARGE',
-            'ERR_AGENT_STOPPING',
-            'ERR_ENTROPY_HEALTH_RCT',
-            'ERR_ENTROPY_HEALTH_APT',
-            'ERR_ENTROPY_STARVED',
-            'ERR_ENTROPY_NOT_READY',
-            'ERR_ENTROPY_SOURCE',
-          ]),
-        },
-      )
+    if (server !== undefined) {
       log.info({ event: 'ingest', url: server.url }, `ingest API on ${server.url}`)
     }
     io.stdout.write(`sealwire-agent ${agent.deviceId} running; ingest ${server?.url ?? 'off'}\n`)
@@ -228,8 +204,7 @@ async function run(checked: CheckedSettings, io: CliIo): Promise<number> {
     log.info({ event: 'stopping', signal: why }, 'stopping')
   } finally {
     stopStdin.abort()
-    await server?.close()
-    await agent.stop()
+    await served.stop()
   }
   return EXIT.ok
 }

@@ -17,6 +17,7 @@ import { dirname, resolve } from 'node:path'
 import type { VerifiedDevice } from '../../device-bundle/src/index.ts'
 import { verifyDeviceFolder } from '../../device-bundle/src/index.ts'
 import { shown } from '../../platform/src/index.ts'
+import type { Clock } from '../../platform/src/index.ts'
 import type { AgentSettings } from './config/defaults.ts'
 import { ConfigError } from '../../platform/src/index.ts'
 import type { ListenAddress } from './ingest/http_server.ts'
@@ -177,8 +178,13 @@ export function entropySourceFor(settings: AgentSettings): EntropySource {
 export async function startAgent(
   checked: CheckedSettings,
   logger: Logger,
-  entropy: EntropySource = entropySourceFor(checked.settings),
+  hardware: {
+    readonly entropy?: EntropySource
+    readonly clock?: Clock
+    readonly ntpSynchronized?: () => boolean
+  } = {},
 ): Promise<Agent> {
+  const entropy = hardware.entropy ?? entropySourceFor(checked.settings)
   const { settings } = checked
   const store = await openAgentStore({
     stateDir: checked.stateDir,
@@ -198,6 +204,8 @@ export async function startAgent(
       entropy,
       broker: checked.broker,
       logger,
+      ...(hardware.clock !== undefined && { clock: hardware.clock }),
+      ...(hardware.ntpSynchronized !== undefined && { ntpSynchronized: hardware.ntpSynchronized }),
     })
   } catch (err) {
     await store.stop()
