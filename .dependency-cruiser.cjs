@@ -2,15 +2,15 @@
 // resolved paths, so a rule cannot be dodged by writing an import differently).
 //
 //   envelope/, platform/          import nothing of ours
-//   device-bundle/, kms-client/   import only envelope/ and platform/
-//   agent/, consumer/, provisioning/  import those four, never each other, kms-local/,
+//   device-bundle/, kms-client/, hsm/   import only envelope/ and platform/
+//   agent/, consumer/, provisioning/  import those five, never each other, kms-local/,
 //                                 firmware-sim/ or bench/
 //   kms-local/                    imports only envelope/ and platform/
 //   firmware-sim/, bench/, test/  may import everything
 //   nobody imports past another component's src/index.ts; a component's own tests (test/<name>/)
 //   may import its internals, to unit-test them
 const COMPONENTS =
-  'envelope|platform|device-bundle|kms-client|agent|consumer|provisioning|kms-local|firmware-sim|bench'
+  'envelope|platform|device-bundle|kms-client|hsm|agent|consumer|provisioning|kms-local|firmware-sim|bench'
 
 module.exports = {
   forbidden: [
@@ -23,9 +23,9 @@ module.exports = {
     },
     {
       name: 'shared-layer-imports-base-only',
-      comment: 'device-bundle/ and kms-client/ import only envelope/ and platform/.',
+      comment: 'device-bundle/, kms-client/ and hsm/ import only envelope/ and platform/.',
       severity: 'error',
-      from: { path: '^(device-bundle|kms-client)/src/' },
+      from: { path: '^(device-bundle|kms-client|hsm)/src/' },
       to: { path: `^(${COMPONENTS})/`, pathNot: ['^$1/', '^(envelope|platform)/'] },
     },
     {
@@ -36,7 +36,7 @@ module.exports = {
       from: { path: '^(agent|consumer|provisioning)/src/' },
       to: {
         path: `^(${COMPONENTS})/`,
-        pathNot: ['^$1/', '^(envelope|platform|device-bundle|kms-client)/'],
+        pathNot: ['^$1/', '^(envelope|platform|device-bundle|kms-client|hsm)/'],
       },
     },
     {
