@@ -19,6 +19,7 @@
  */
 import { decode, encode, rfc8949EncodeOptions } from 'cborg'
 import { EnvelopeError } from '../errors.ts'
+import { decodeRecordsFast } from './_fast_decode.ts'
 
 /** A JSON value, as submitted. */
 export type JsonValue =
@@ -176,7 +177,9 @@ function toJson(v: unknown, path: string, depth: number, limits: RecordLimits): 
 }
 
 /**
- * Decodes the plaintext of a data message into its records, checking the format.
+ * Decodes the plaintext of a data message into its records, checking the format. The layout an
+ * honest writer emits decodes on a specialised path (`_fast_decode.ts`); anything else goes
+ * through {@link decodeRecordsGeneric}, which gives the same result or the precise error.
  *
  * @throws {RecordsError} `ERR_RECORDS_INVALID` for anything else.
  * @example
@@ -185,6 +188,28 @@ function toJson(v: unknown, path: string, depth: number, limits: RecordLimits): 
  * ```
  */
 export function decodeRecords(
+  bytes: Uint8Array,
+  limits: RecordLimits = defaultRecordLimits,
+): TelemetryRecord[] {
+  if (bytes instanceof Uint8Array) {
+    const fast = decodeRecordsFast(bytes, limits)
+    if (fast !== undefined) return fast
+  }
+  return decodeRecordsGeneric(bytes, limits)
+}
+
+/**
+ * {@link decodeRecords} without the specialised path: cborg (strict integers, no indefinite
+ * lengths, no tags, no undefined, no duplicate keys), then the structural check. Exported for
+ * the tests that hold both paths to one result.
+ *
+ * @throws {RecordsError} `ERR_RECORDS_INVALID`.
+ * @example
+ * ```ts
+ * decodeRecordsGeneric(bytes) // deep-equals decodeRecords(bytes)
+ * ```
+ */
+export function decodeRecordsGeneric(
   bytes: Uint8Array,
   limits: RecordLimits = defaultRecordLimits,
 ): TelemetryRecord[] {
