@@ -104,6 +104,19 @@ export class EpochKeyCache implements EpochKeyStore {
     return this.#recovering.has(`${deviceId}\u0000${epochIdHex}`)
   }
 
+  /** `get`'s answer when the keys are in memory (a hit, counted and refreshed), else `undefined`. */
+  getSync(deviceId: string, epochIdHex: string): EpochKeys | undefined {
+    const k = `${deviceId}\u0000${epochIdHex}`
+    const entry = this.#map.get(k)
+    if (entry === undefined || entry.expiresAt <= this.#clock.monotonic()) return undefined
+    if (this.#map.size > 1) {
+      this.#map.delete(k)
+      this.#map.set(k, entry)
+    }
+    this.#onLookup?.('hit')
+    return entry.keys
+  }
+
   get(deviceId: string, epochIdHex: string): Promise<EpochKeys | undefined> {
     const k = `${deviceId}\u0000${epochIdHex}`
     const entry = this.#map.get(k)
