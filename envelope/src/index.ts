@@ -111,3 +111,41 @@ export type {
 } from './records/records.ts'
 export { RSA_KEY_SPECS, KEY_ARN_PATTERN, isKeyArn, isRsaKeySpec } from './key/kms_key.ts'
 export type { RsaKeySpec, RsaKeySpecInfo } from './key/kms_key.ts'
+export {
+  checkSegmentBytes,
+  defaultStreamOptions,
+  describeStreamHeader,
+  encodeStreamHeader,
+  FILE_ID_BYTES,
+  MAX_SEGMENT_BYTES,
+  MAX_SEGMENTS,
+  MIN_SEGMENT_BYTES,
+  openBytes,
+  openNodeTransform,
+  openRandomAccess,
+  openStream,
+  openTransform,
+  parseStreamHeader,
+  sealBytes,
+  sealNodeTransform,
+  sealStream,
+  sealTransform,
+  segmentNonce,
+  STREAM_FIXED_HEADER_BYTES,
+  STREAM_FORMAT,
+  STREAM_MAGIC,
+  streamHeaderLength,
+  streamLayout,
+  StreamOpener,
+  StreamSealer,
+} from './stream/index.ts'
+export type {
+  ByteSource,
+  OpenStreamOptions,
+  RandomAccessSource,
+  StreamDefaults,
+  StreamHeader,
+  StreamLayout,
+  StreamOpenOptions,
+  StreamSealOptions,
+} from './stream/index.ts'

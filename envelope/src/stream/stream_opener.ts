@@ -1,0 +1,375 @@
+/**
+ * Open a `sealwire/1` stream (`envelope/STREAM.md` §4): parse the header, unwrap the CEK once
+ * (KMS `Decrypt` in the cloud, through the envelope's {@link Unwrap}), then open segment after
+ * segment. Memory is one segment, whatever the stream's length.
+ *
+ * What is released, and when (the guarantee, STREAM.md §5):
+ * - a segment's plaintext is released only after its tag checked, under the nonce of its position
+ *   and the header's hash: reordered, altered, dropped or added segments and any header change
+ *   fail at the first affected segment, with the one opaque {@link DecryptionFailedError};
+ * - **sequential** opening ({@link openStream} without `finalCheck`, {@link StreamOpener#push}):
+ *   a stream whose final segment is missing releases the segments before the cut and then fails
+ *   instead of ending. It never ends normally: only the end of the iteration (or `finish()`
+ *   returning) says the stream was complete. Write to a temporary place and commit at the end;
+ * - with **random access** ({@link openRandomAccess}, or `finalCheck` when the total length is
+ *   known, e.g. a file or an S3 object), the final segment is opened *before anything is
+ *   released*: a stream cut anywhere (at a segment boundary or inside one) or extended releases
+ *   **nothing**. Only a segment altered in the middle can still fail after earlier ones were
+ *   released.
+ *
+ * Unwrap failures follow the envelope's rule (RFC 7516 §11.5): a ciphertext the unwrap refuses is
+ * replaced by a random CEK and the failure comes from the first tag check, so both paths look the
+ * same; any other unwrap error is `ERR_UNWRAP_UNAVAILABLE` (retry).
+ *
+ * @example
+ * ```ts
+ * for await (const pt of openStream(createReadStream('f.sw'), { unwrap })) out.write(pt)
+ * ```
+ */
+import { abytes, equalBytes } from '../_bytes.ts'
+import { selectAead, TAG_BYTES } from '../crypto/aead.ts'
+import type { AeadBackend, AeadBackendName, AeadKey } from '../crypto/aead.ts'
+import type { Unwrap } from '../crypto/unwrap.ts'
+import {
+  DecryptionFailedError,
+  EnvelopeError,
+  EnvelopeInvalidError,
+  UnwrapUnavailableError,
+} from '../errors.ts'
+import type { RandomSource } from '../sealer.ts'
+import { parseStreamHeader, streamHeaderLength } from './header.ts'
+import type { StreamHeader } from './header.ts'
+import { MAX_SEGMENTS, segmentNonce, streamLayout } from './segment.ts'
+import type { StreamLayout } from './segment.ts'
+import { defaultStreamOptions } from './stream_defaults.ts'
+import type { ByteSource } from './stream_sealer.ts'
+
+/** Options of {@link StreamOpener.create}, {@link openStream} and {@link openRandomAccess}. */
+export interface StreamOpenOptions {
+  /** Turns the wrapped CEK back into the CEK (KMS `Decrypt`, or a local key in tests). */
+  readonly unwrap: Unwrap
+  /** Pin ids this opener serves; another recipient kid is refused before any unwrap. */
+  readonly pinIds?: readonly Uint8Array[] | undefined
+  /** Largest segment size accepted from a header (memory bound); default 1 MiB. */
+  readonly maxSegmentBytes?: number | undefined
+  /** AES-GCM backend; default the fastest present. */
+  readonly aead?: AeadBackendName | undefined
+  /** For the random CEK of a refused unwrap; default `crypto.getRandomValues`. */
+  readonly random?: RandomSource | undefined
+}
+
+function defaultRandom(n: number): Uint8Array {
+  return globalThis.crypto.getRandomValues(new Uint8Array(n))
+}
+
+/**
+ * The push-based stream opener for one header: {@link push} sealed bytes (after the header),
+ * get plaintext back segment by segment; {@link finish} opens the final segment.
+ *
+ * @example
+ * ```ts
+ * const opener = await StreamOpener.create(parseStreamHeader(headerBytes), { unwrap })
+ * for (const pt of opener.push(body)) out.write(pt)
+ * out.write(opener.finish()) // throws ERR_DECRYPTION_FAILED if the final segment is missing
+ * ```
+ */
+export class StreamOpener {
+  readonly header: StreamHeader
+  readonly #aead: AeadBackend
+  readonly #key: AeadKey
+  readonly #sealed: number
+  readonly #buf: Uint8Array
+  readonly #nonce = new Uint8Array(12)
+  #fill = 0
+  #index = 0
+  #finished = false
+
+  private constructor(header: StreamHeader, aead: AeadBackend, key: AeadKey) {
+    this.header = header
+    this.#aead = aead
+    this.#key = key
+    this.#sealed = header.segmentBytes + TAG_BYTES
+    this.#buf = new Uint8Array(this.#sealed)
+  }
+
+  /**
+   * Checks the recipient and unwraps the CEK (one `unwrap` call).
+   *
+   * @throws {EnvelopeInvalidError} `ERR_ENVELOPE_INVALID`: a kid not in `pinIds`, or a segment
+   *   size above `maxSegmentBytes`.
+   * @throws {UnwrapUnavailableError} `ERR_UNWRAP_UNAVAILABLE`: the unwrap failed transiently.
+   * @example
+   * ```ts
+   * const opener = await StreamOpener.create(header, { unwrap: kmsUnwrap({ session, keys }) })
+   * ```
+   */
+  static async create(header: StreamHeader, options: StreamOpenOptions): Promise<StreamOpener> {
+    if (typeof options.unwrap !== 'function') throw new TypeError('unwrap: expected a function')
+    const max = options.maxSegmentBytes ?? defaultStreamOptions.maxSegmentBytes
+    if (header.segmentBytes > max) {
+      throw new EnvelopeInvalidError(
+        `stream header: segment size ${header.segmentBytes} is above this opener's limit ${max}`,
+      )
+    }
+    if (options.pinIds && !options.pinIds.some((p) => equalBytes(p, header.pinId))) {
+      throw new EnvelopeInvalidError('stream header: the recipient kid is not a key of this opener')
+    }
+    const aead = selectAead(options.aead)
+    let cek: Uint8Array | undefined
+    try {
+      cek = await options.unwrap(Uint8Array.from(header.wrapped), Uint8Array.from(header.pinId))
+    } catch (err) {
+      if (!(err instanceof EnvelopeError && err.code === DecryptionFailedError.code)) {
+        throw new UnwrapUnavailableError(err)
+      }
+    }
+    if (!(cek instanceof Uint8Array) || cek.length !== 32) {
+      // RFC 7516 §11.5: carry on with a random CEK; the first tag check fails, as a bad one would.
+      cek = (options.random ?? defaultRandom)(32)
+    }
+    try {
+      return new StreamOpener(header, aead, aead.importKey(cek))
+    } finally {
+      cek.fill(0)
+    }
+  }
+
+  /**
+   * Opens segment `index` on its own (random access). Used for the final-segment check.
+   *
+   * @throws {DecryptionFailedError} `ERR_DECRYPTION_FAILED` when its tag does not check.
+   * @example
+   * ```ts
+   * opener.openSegment(layout.segments - 1, lastSealed, true)
+   * ```
+   */
+  openSegment(index: number, sealed: Uint8Array, final: boolean): Uint8Array {
+    if (index >= MAX_SEGMENTS || sealed.length > this.#sealed || sealed.length < TAG_BYTES) {
+      throw new DecryptionFailedError()
+    }
+    // A final segment is empty only when it is the only one (STREAM.md §3).
+    if (final && index > 0 && sealed.length === TAG_BYTES) throw new DecryptionFailedError()
+    if (!final && sealed.length !== this.#sealed) throw new DecryptionFailedError()
+    segmentNonce(this.#nonce, this.header.fileId, index, final)
+    return this.#aead.open(this.#key, this.#nonce, this.header.aad, sealed)
+  }
+
+  /**
+   * Checks a stream of `totalBytes` (header included) by opening its final segment, read through
+   * `read`. Returns the layout; nothing else is released.
+   *
+   * @throws {DecryptionFailedError} `ERR_DECRYPTION_FAILED` for a truncated or extended stream.
+   * @example
+   * ```ts
+   * await opener.checkFinal(size, (at, n) => readAt(fd, at, n))
+   * ```
+   */
+  async checkFinal(
+    totalBytes: number,
+    read: (offset: number, length: number) => Promise<Uint8Array> | Uint8Array,
+  ): Promise<StreamLayout> {
+    const layout = streamLayout(totalBytes, this.header)
+    const last = await read(layout.lastOffset, layout.lastBytes)
+    if (!(last instanceof Uint8Array) || last.length !== layout.lastBytes) {
+      throw new DecryptionFailedError()
+    }
+    this.openSegment(layout.segments - 1, last, true).fill(0)
+    return layout
+  }
+
+  /**
+   * Takes more sealed bytes (those after the header); returns the plaintext of every segment
+   * they completed and whose tag checked. A full segment is held until more bytes arrive: only
+   * then is it known not to be the final one.
+   *
+   * @throws {DecryptionFailedError} `ERR_DECRYPTION_FAILED` at the first segment that fails.
+   * @example
+   * ```ts
+   * for (const pt of opener.push(chunk)) out.write(pt)
+   * ```
+   */
+  push(chunk: Uint8Array): Uint8Array[] {
+    abytes(chunk, 'chunk')
+    if (this.#finished) throw new TypeError('StreamOpener: push after finish')
+    const out: Uint8Array[] = []
+    const L = this.#sealed
+    let at = 0
+    while (at < chunk.length) {
+      if (this.#fill === L) {
+        out.push(this.openSegment(this.#index++, this.#buf, false))
+        this.#fill = 0
+      }
+      if (this.#fill === 0 && chunk.length - at > L) {
+        out.push(this.openSegment(this.#index++, chunk.subarray(at, at + L), false))
+        at += L
+        continue
+      }
+      const n = Math.min(L - this.#fill, chunk.length - at)
+      this.#buf.set(chunk.subarray(at, at + n), this.#fill)
+      this.#fill += n
+      at += n
+    }
+    return out
+  }
+
+  /**
+   * Ends the stream: opens what is held as the final segment and returns its plaintext. A stream
+   * whose final segment is missing (cut at a boundary or inside a segment) fails here.
+   *
+   * @throws {DecryptionFailedError} `ERR_DECRYPTION_FAILED`.
+   * @example
+   * ```ts
+   * out.write(opener.finish())
+   * ```
+   */
+  finish(): Uint8Array {
+    if (this.#finished) throw new TypeError('StreamOpener: finish called twice')
+    this.#finished = true
+    const last = this.openSegment(this.#index++, this.#buf.subarray(0, this.#fill), true)
+    this.#buf.fill(0)
+    return last
+  }
+}
+
+/** Random access to a whole stream of known length (a file, an object store with ranges). */
+export interface RandomAccessSource {
+  /** Total bytes of the stream, header included. */
+  readonly size: number
+  /** Exactly `length` bytes at `offset` (fewer only at the end of the source). */
+  read(offset: number, length: number): Promise<Uint8Array> | Uint8Array
+}
+
+/** Options of {@link openStream}: {@link StreamOpenOptions} plus the optional final check. */
+export interface OpenStreamOptions extends StreamOpenOptions {
+  /**
+   * When the stream's total length is known and its end can be read first: the final segment is
+   * checked before any plaintext is released, and the sequential read must then deliver exactly
+   * `totalBytes`.
+   */
+  readonly finalCheck?:
+    | {
+        readonly totalBytes: number
+        read(offset: number, length: number): Promise<Uint8Array> | Uint8Array
+      }
+    | undefined
+  /** Called once with the header and the opener, before the first plaintext (e.g. to log it). */
+  readonly onHeader?: ((header: StreamHeader) => void) | undefined
+}
+
+/**
+ * Opens a stream read from `source` (sync or async iterable of bytes) and yields plaintext,
+ * segment by segment. See the module doc for what is released when.
+ *
+ * @throws {EnvelopeInvalidError} `ERR_ENVELOPE_INVALID` for a header that is not a stream's (no
+ *   key touched), including a source that ends inside the header.
+ * @throws {DecryptionFailedError} `ERR_DECRYPTION_FAILED` for any failure once the key is involved.
+ * @example
+ * ```ts
+ * for await (const pt of openStream(req, { unwrap })) res.write(pt)
+ * ```
+ */
+export async function* openStream(
+  source: ByteSource,
+  options: OpenStreamOptions,
+): AsyncGenerator<Uint8Array, void, undefined> {
+  let head = new Uint8Array(0)
+  let opener: StreamOpener | undefined
+  let seen = 0
+  for await (const raw of source) {
+    abytes(raw, 'chunk')
+    seen += raw.length
+    let chunk = raw
+    if (opener === undefined) {
+      const joined = new Uint8Array(head.length + chunk.length)
+      joined.set(head)
+      joined.set(chunk, head.length)
+      const need = streamHeaderLength(joined)
+      if (need === undefined || joined.length < need) {
+        head = joined
+        continue
+      }
+      const header = parseStreamHeader(Uint8Array.from(joined.subarray(0, need)))
+      opener = await StreamOpener.create(header, options)
+      if (options.finalCheck) {
+        await opener.checkFinal(options.finalCheck.totalBytes, options.finalCheck.read)
+      }
+      options.onHeader?.(header)
+      chunk = joined.subarray(need)
+      head = new Uint8Array(0)
+    }
+    if (options.finalCheck && seen > options.finalCheck.totalBytes) {
+      throw new DecryptionFailedError()
+    }
+    yield* opener.push(chunk)
+  }
+  if (opener === undefined) {
+    throw new EnvelopeInvalidError(
+      head.length === 0
+        ? 'stream header: empty input'
+        : `stream header: truncated (${head.length} bytes)`,
+    )
+  }
+  if (options.finalCheck && seen !== options.finalCheck.totalBytes) {
+    throw new DecryptionFailedError()
+  }
+  yield opener.finish()
+}
+
+/**
+ * Opens a stream with random access: the final segment is checked first, so a truncated or
+ * extended stream releases nothing; then segments are read and released in order.
+ *
+ * @example
+ * ```ts
+ * const fh = await open(path)
+ * const src = { size: (await fh.stat()).size, read: (at, n) => readAt(fh, at, n) }
+ * for await (const pt of openRandomAccess(src, { unwrap })) out.write(pt)
+ * ```
+ */
+export function openRandomAccess(
+  source: RandomAccessSource,
+  options: StreamOpenOptions & Pick<OpenStreamOptions, 'onHeader'> & { readBytes?: number },
+): AsyncGenerator<Uint8Array, void, undefined> {
+  const step = options.readBytes ?? 1024 * 1024
+  async function* sequential(): AsyncGenerator<Uint8Array> {
+    for (let at = 0; at < source.size;) {
+      const part = await source.read(at, Math.min(step, source.size - at))
+      if (part.length === 0) throw new DecryptionFailedError()
+      at += part.length
+      yield part
+    }
+  }
+  return openStream(sequential(), {
+    ...options,
+    finalCheck: { totalBytes: source.size, read: (at, n) => source.read(at, n) },
+  })
+}
+
+/**
+ * Opens a stream held in memory; nothing is returned unless all of it checks.
+ *
+ * @example
+ * ```ts
+ * const data = await openBytes(file, { unwrap })
+ * ```
+ */
+export async function openBytes(file: Uint8Array, options: StreamOpenOptions): Promise<Uint8Array> {
+  abytes(file, 'file')
+  const parts: Uint8Array[] = []
+  let total = 0
+  const source: RandomAccessSource = {
+    size: file.length,
+    read: (at, n) => file.subarray(at, at + n),
+  }
+  for await (const part of openRandomAccess(source, options)) {
+    parts.push(part)
+    total += part.length
+  }
+  const out = new Uint8Array(total)
+  let at = 0
+  for (const p of parts) {
+    out.set(p, at)
+    at += p.length
+  }
+  return out
+}

@@ -1,0 +1,226 @@
+/**
+ * Seal a byte stream of any length as a `sealwire/1` stream (`envelope/STREAM.md`): one fresh
+ * CEK per stream, wrapped once to the recipient with RSA-OAEP-256 (the envelope's
+ * {@link KeyWrapper}), then AES-256-GCM segments of the STREAM construction. Memory is one
+ * segment, whatever the stream's length.
+ *
+ * {@link StreamSealer} is the push-based core (synchronous once created); {@link sealStream}
+ * drives it from any sync or async iterable of bytes (a Node `Readable`, a Web
+ * `ReadableStream`, an array, a generator). `web_stream.ts` and `node_stream.ts` wrap it.
+ *
+ * @example
+ * ```ts
+ * const wrapper = createKeyWrapper(parseRecipientKey(spki))
+ * for await (const bytes of sealStream(createReadStream('big.bin'), { wrapper })) out.write(bytes)
+ * ```
+ */
+import { abytes } from '../_bytes.ts'
+import { selectAead, TAG_BYTES } from '../crypto/aead.ts'
+import type { AeadBackend, AeadBackendName, AeadKey } from '../crypto/aead.ts'
+import type { KeyWrapper } from '../crypto/key_wrap.ts'
+import { SealRefusedError } from '../errors.ts'
+import type { RandomSource } from '../sealer.ts'
+import { defaultStreamOptions } from './stream_defaults.ts'
+import { encodeStreamHeader, FILE_ID_BYTES } from './header.ts'
+import type { StreamHeader } from './header.ts'
+import { MAX_SEGMENTS, segmentNonce } from './segment.ts'
+
+/** Options of {@link StreamSealer.create} and {@link sealStream}. */
+export interface StreamSealOptions {
+  /** Wraps the stream's CEK to the recipient (the envelope's `createKeyWrapper`). */
+  readonly wrapper: KeyWrapper
+  /** Plaintext bytes per segment; default 65,536 (64 KiB), 512 to 16 MiB. */
+  readonly segmentBytes?: number | undefined
+  /** Source of the CEK and the file id; default `crypto.getRandomValues`. */
+  readonly random?: RandomSource | undefined
+  /** AES-GCM backend; default the fastest present (node:crypto, else @noble/ciphers). */
+  readonly aead?: AeadBackendName | undefined
+}
+
+function defaultRandom(n: number): Uint8Array {
+  return globalThis.crypto.getRandomValues(new Uint8Array(n))
+}
+
+function draw(random: RandomSource, n: number): Uint8Array {
+  const out = random(n)
+  if (!(out instanceof Uint8Array) || out.length !== n) {
+    throw new SealRefusedError('ERR_ENTROPY_SOURCE', `the random source did not give ${n} bytes`)
+  }
+  return out
+}
+
+/**
+ * The push-based stream sealer: `header.bytes` first, then what each {@link push} returns, then
+ * {@link finish}'s final segment.
+ *
+ * @example
+ * ```ts
+ * const s = await StreamSealer.create({ wrapper })
+ * out.write(s.header.bytes)
+ * for (const seg of s.push(chunk)) out.write(seg)
+ * out.write(s.finish())
+ * ```
+ */
+export class StreamSealer {
+  /** The stream's header: write its `bytes` before any segment. */
+  readonly header: StreamHeader
+  readonly #aead: AeadBackend
+  readonly #key: AeadKey
+  readonly #segment: number
+  readonly #buf: Uint8Array
+  readonly #nonce = new Uint8Array(12)
+  #fill = 0
+  #index = 0
+  #plaintextBytes = 0
+  #finished = false
+
+  private constructor(header: StreamHeader, aead: AeadBackend, key: AeadKey) {
+    this.header = header
+    this.#aead = aead
+    this.#key = key
+    this.#segment = header.segmentBytes
+    this.#buf = new Uint8Array(header.segmentBytes)
+  }
+
+  /**
+   * Draws the CEK and the file id, wraps the CEK (one RSA operation) and builds the header.
+   *
+   * @throws {SealRefusedError} `ERR_ENTROPY_SOURCE` when the random source fails.
+   * @example
+   * ```ts
+   * const sealer = await StreamSealer.create({ wrapper, segmentBytes: 1 << 20 })
+   * ```
+   */
+  static async create(options: StreamSealOptions): Promise<StreamSealer> {
+    const { wrapper } = options
+    if (typeof wrapper?.wrap !== 'function') throw new TypeError('wrapper: expected a KeyWrapper')
+    const segmentBytes = options.segmentBytes ?? defaultStreamOptions.segmentBytes
+    const random = options.random ?? defaultRandom
+    const aead = selectAead(options.aead)
+    const cek = Uint8Array.from(draw(random, 32))
+    const fileId = Uint8Array.from(draw(random, FILE_ID_BYTES))
+    try {
+      const wrapped = wrapper.wrapSync ? wrapper.wrapSync(cek) : await wrapper.wrap(cek)
+      const header = encodeStreamHeader(segmentBytes, fileId, wrapper.pinId, wrapped)
+      return new StreamSealer(header, aead, aead.importKey(cek))
+    } finally {
+      cek.fill(0)
+    }
+  }
+
+  /** Plaintext bytes taken so far. */
+  get plaintextBytes(): number {
+    return this.#plaintextBytes
+  }
+
+  /** Segments sealed so far (the final one included once {@link finish} ran). */
+  get segments(): number {
+    return this.#index
+  }
+
+  #seal(plaintext: Uint8Array, final: boolean): Uint8Array {
+    if (this.#index >= MAX_SEGMENTS) {
+      throw new SealRefusedError('ERR_KEY_USAGE_LIMIT', 'a stream holds at most 2^32 segments')
+    }
+    segmentNonce(this.#nonce, this.header.fileId, this.#index, final)
+    const out = new Uint8Array(plaintext.length + TAG_BYTES)
+    this.#aead.sealInto(this.#key, this.#nonce, this.header.aad, plaintext, out, 0)
+    this.#index++
+    return out
+  }
+
+  /**
+   * Takes more plaintext; returns the segments it completed (possibly none). A full segment is
+   * held until more bytes arrive, because only then is it known not to be the last.
+   *
+   * @example
+   * ```ts
+   * for (const seg of sealer.push(chunk)) out.write(seg)
+   * ```
+   */
+  push(chunk: Uint8Array): Uint8Array[] {
+    abytes(chunk, 'chunk')
+    if (this.#finished) throw new SealRefusedError('ERR_SEALER_CLOSED', 'the stream is finished')
+    const out: Uint8Array[] = []
+    const S = this.#segment
+    let at = 0
+    this.#plaintextBytes += chunk.length
+    while (at < chunk.length) {
+      if (this.#fill === S) {
+        out.push(this.#seal(this.#buf, false))
+        this.#fill = 0
+      }
+      // A whole segment inside the chunk with more bytes after it: seal it in place, no copy.
+      if (this.#fill === 0 && chunk.length - at > S) {
+        out.push(this.#seal(chunk.subarray(at, at + S), false))
+        at += S
+        continue
+      }
+      const n = Math.min(S - this.#fill, chunk.length - at)
+      this.#buf.set(chunk.subarray(at, at + n), this.#fill)
+      this.#fill += n
+      at += n
+    }
+    return out
+  }
+
+  /**
+   * Ends the stream: returns the final segment (flag 1), holding the last 0..S bytes.
+   *
+   * @example
+   * ```ts
+   * out.write(sealer.finish())
+   * ```
+   */
+  finish(): Uint8Array {
+    if (this.#finished) throw new SealRefusedError('ERR_SEALER_CLOSED', 'the stream is finished')
+    this.#finished = true
+    const last = this.#seal(this.#buf.subarray(0, this.#fill), true)
+    this.#buf.fill(0)
+    return last
+  }
+}
+
+/** What the stream functions read: sync or async iterables of bytes. */
+export type ByteSource = Iterable<Uint8Array> | AsyncIterable<Uint8Array>
+
+/**
+ * Seals `source` and yields the stream's bytes: the header, then each segment as it completes.
+ *
+ * @example
+ * ```ts
+ * const sealed = Readable.from(sealStream(createReadStream(path), { wrapper }))
+ * ```
+ */
+export async function* sealStream(
+  source: ByteSource,
+  options: StreamSealOptions,
+): AsyncGenerator<Uint8Array, void, undefined> {
+  const sealer = await StreamSealer.create(options)
+  yield sealer.header.bytes
+  for await (const chunk of source) yield* sealer.push(chunk)
+  yield sealer.finish()
+}
+
+/**
+ * Seals bytes held in memory as one stream (a convenience over {@link sealStream}).
+ *
+ * @example
+ * ```ts
+ * const file = await sealBytes(data, { wrapper })
+ * ```
+ */
+export async function sealBytes(data: Uint8Array, options: StreamSealOptions): Promise<Uint8Array> {
+  abytes(data, 'data')
+  const parts: Uint8Array[] = []
+  for await (const part of sealStream([data], options)) parts.push(part)
+  let total = 0
+  for (const p of parts) total += p.length
+  const out = new Uint8Array(total)
+  let at = 0
+  for (const p of parts) {
+    out.set(p, at)
+    at += p.length
+  }
+  return out
+}
