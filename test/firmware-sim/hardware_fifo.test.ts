@@ -38,7 +38,7 @@ async function drainUntilFailed(hw: HardwareEntropySource, ms: number): Promise<
   const deadline = Date.now() + ms
   let taken = 0
   while (hw.health().state === 'ok' && Date.now() < deadline) {
-    const n = hw.health().pool.bytes
+    const n = hw.health().pool?.bytes ?? 0
     if (n > 0) taken += hw.randomBytes(n).length
     await sleep(5)
   }

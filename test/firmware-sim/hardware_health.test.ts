@@ -74,7 +74,8 @@ async function drain(hw: HardwareEntropySource, samples: number): Promise<void> 
   for (;;) {
     const h = hw.health()
     if (h.state !== 'ok' || (h.tests?.samples ?? 0) >= samples) return
-    if (h.pool.bytes > 0) hw.randomBytes(h.pool.bytes)
+    const ready = h.pool?.bytes ?? 0
+    if (ready > 0) hw.randomBytes(ready)
     await turn()
   }
 }
@@ -253,7 +254,7 @@ describe('starvation', () => {
     await r.hw.start()
     await drain(r.hw, 5_000)
     r.noise.setFault({ kind: 'starve', bytesPerSecond: 500 })
-    r.hw.randomBytes(r.hw.health().pool.bytes)
+    r.hw.randomBytes(r.hw.health().pool!.bytes)
     // Samples made before the fault (the rest of the stream's last chunk) fill blocks at once;
     // the block after them needs 320 samples and gets at most 100 per 200 ms. A block in
     // progress always has the whole timeout, so nothing latches before it.

@@ -124,7 +124,7 @@ describe('a real agent with an RTC-less clock (two boots, same state folder)', (
     let taking = Promise.resolve()
     const broker = new AedesHarness()
     broker.subscribe(`${prefix}/#`, (p) => {
-      const payload = new Uint8Array(p.payload)
+      const payload = Uint8Array.from(Buffer.from(p.payload))
       taking = taking.then(() => reader.take(p.topic, payload))
     })
     await broker.start()
