@@ -38,6 +38,8 @@ export { isKeyArn } from '../../envelope/src/index.ts'
 export type { CheckedPublicKey, PublicKeyResponse } from './check_public_key.ts'
 export { checkKeyId, fetchPublicKey } from './fetch_public_key.ts'
 export type { FetchedPublicKey } from './fetch_public_key.ts'
+export { createExternalKey, getImportParameters, importKeyMaterial } from './key_import.ts'
+export type { ExternalKey, ImportableKeySpec, ImportParameters } from './key_import.ts'
 export { kmsUnwrap } from './kms_unwrap.ts'
 export type {
   KmsUnwrap,
