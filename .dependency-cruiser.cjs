@@ -10,7 +10,7 @@
 //   nobody imports past another component's src/index.ts; a component's own tests (test/<name>/)
 //   may import its internals, to unit-test them
 const COMPONENTS =
-  'envelope|platform|device-bundle|kms-client|hsm|agent|consumer|provisioning|kms-local|firmware-sim|bench'
+  'envelope|platform|device-bundle|kms-client|hsm|agent|consumer|provisioning|files|kms-local|firmware-sim|bench'
 
 module.exports = {
   forbidden: [
@@ -31,9 +31,9 @@ module.exports = {
     {
       name: 'products-stay-apart',
       comment:
-        'agent/, consumer/ and provisioning/ never import each other, kms-local/, firmware-sim/ or bench/.',
+        'agent/, consumer/, provisioning/ and files/ never import each other, kms-local/, firmware-sim/ or bench/.',
       severity: 'error',
-      from: { path: '^(agent|consumer|provisioning)/src/' },
+      from: { path: '^(agent|consumer|provisioning|files)/src/' },
       to: {
         path: `^(${COMPONENTS})/`,
         pathNot: ['^$1/', '^(envelope|platform|device-bundle|kms-client|hsm)/'],

@@ -1,0 +1,75 @@
+/**
+ * `sealwire-file open`: open a sealed file through KMS `Decrypt` (one call per file).
+ *
+ * From a file, the final segment is checked before anything is written (STREAM.md §5): a
+ * truncated or extended file writes nothing, not even to stdout. From stdin the stream is read
+ * once, in order: segments are written as they authenticate, and an incomplete stream ends with
+ * an error and a non-zero exit. A file OUT appears only on success.
+ *
+ * @example
+ * ```sh
+ * sealwire-file open --key-id alias/fleet big.bin.sw big.bin
+ * ```
+ */
+import { openStream, toHex } from '../../../envelope/src/index.ts'
+import { EXIT, requiredString } from '../../../platform/src/index.ts'
+import type { ParsedArgs } from '../../../platform/src/index.ts'
+import { filesDefaults } from '../defaults.ts'
+import { openInput } from '../io/input.ts'
+import { openOutput } from '../io/output.ts'
+import { byteProgress } from '../io/progress.ts'
+import { guarded, pump } from '../io/pump.ts'
+import { unwrapWithKey } from '../kms.ts'
+import { GLOBAL_HELP } from './command.ts'
+import type { Command, CommandContext } from './command.ts'
+import { inOut } from './seal.ts'
+
+export const openCommand: Command = {
+  name: 'open',
+  summary: 'open a sealed file through KMS Decrypt (one call per file)',
+  flags: { 'key-id': { type: 'string' } },
+  maxPositionals: 2,
+  help: `usage: sealwire-file open --key-id KEY [--endpoint URL] IN OUT
+
+Opens IN (a sealwire/1 stream) into OUT: one KMS Decrypt of the file's wrapped key, then every
+segment's tag is checked before its bytes are written. "-" reads stdin / writes stdout.
+
+From a file, the last segment is checked first: a truncated or extended file writes nothing.
+A file OUT is written to a temporary file and renamed only when everything checked; on any
+failure or interruption it is removed (an existing OUT is left as it was). From stdin to stdout,
+segments are written as they check; a stream that ends early fails with exit 6 after them.
+
+flags:
+  --key-id KEY          KMS key id, ARN or alias to Decrypt with
+
+${GLOBAL_HELP}
+`,
+  async run(args: ParsedArgs, ctx: CommandContext): Promise<number> {
+    const [inPath, outPath] = inOut(args, 'open')
+    const keyId = requiredString(args, 'key-id')
+    const unwrap = unwrapWithKey(ctx.kms(), keyId)
+    const input = await openInput(inPath, ctx.io)
+    try {
+      const progress = byteProgress(input.size, ctx.io, args.values.quiet === true)
+      const random = input.random
+      const plain = openStream(guarded(input.chunks(), ctx.signal, progress), {
+        unwrap,
+        maxSegmentBytes: filesDefaults.maxSegmentBytes,
+        ...(random && {
+          finalCheck: { totalBytes: random.size, read: (at, n) => random.read(at, n) },
+        }),
+        onHeader: (h) => {
+          if (args.values.quiet !== true && input.size !== undefined) {
+            ctx.io.stderr.write(`opening ${input.name}: pin id ${toHex(h.pinId)}\n`)
+          }
+        },
+      })
+      const output = await openOutput(outPath, ctx.io)
+      await pump(plain, output)
+      progress.finish()
+    } finally {
+      await input.close()
+    }
+    return EXIT.ok
+  },
+}
