@@ -45,7 +45,10 @@ async function drainUntilFailed(hw: HardwareEntropySource, ms: number): Promise<
   return taken
 }
 
-async function served(seed: number): Promise<{
+async function served(
+  seed: number,
+  starvationTimeoutMs: number,
+): Promise<{
   noise: NoiseSource
   path: string
   hw: HardwareEntropySource
@@ -57,7 +60,7 @@ async function served(seed: number): Promise<{
   cleanups.push(() => fifo.close())
   const hw = new HardwareEntropySource({
     input: { path: fifo.path },
-    starvationTimeoutMs: 300,
+    starvationTimeoutMs,
     pollIntervalMs: 5,
   })
   cleanups.push(() => hw.stop())
@@ -85,7 +88,7 @@ describe.skipIf(skip)('serveNoiseFifo', () => {
   })
 
   it('a stuck fault injected mid-run fails the agent’s source with ERR_ENTROPY_HEALTH_RCT', async () => {
-    const { noise, hw, failures } = await served(21)
+    const { noise, hw, failures } = await served(21, 10_000)
     await hw.start()
     // Healthy for a while: several pools' worth of blocks.
     for (let i = 0; i < 5; i++) {
@@ -107,7 +110,7 @@ describe.skipIf(skip)('serveNoiseFifo', () => {
   })
 
   it('a starved FIFO (no output) fails the agent’s source with ERR_ENTROPY_STARVED after its timeout', async () => {
-    const { noise, hw, failures } = await served(22)
+    const { noise, hw, failures } = await served(22, 300)
     await hw.start()
     noise.setFault({ kind: 'starve', bytesPerSecond: 0 })
     const t0 = Date.now()
