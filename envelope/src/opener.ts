@@ -162,6 +162,34 @@ export class Opener {
   }
 
   /**
+   * Opens a compact message already parsed by {@link parseEnvelope} when the store has its
+   * epoch's keys at hand (`getSync`): the opened message at once, or `undefined` when the store
+   * cannot answer synchronously (then call {@link open}, which may also answer
+   * `ERR_EPOCH_UNKNOWN`). For a caller that parsed the message itself (the consumer checks it
+   * before any key is touched): no second parse, no promise.
+   *
+   * @throws {EnvelopeError} `ERR_DECRYPTION_FAILED`, or `ERR_KEY_STORE_UNAVAILABLE` when
+   *   `getSync` throws.
+   * @example
+   * ```ts
+   * const parsed = parseEnvelope(bytes, opener.limits)
+   * const opened = parsed.form === 'compact' ? opener.openCompactSync(parsed, deviceId) : undefined
+   * ```
+   */
+  openCompactSync(parsed: ParsedCompact, deviceId: string): Opened | undefined {
+    checkDeviceId(deviceId)
+    const store = this.store
+    if (store.getSync === undefined) return undefined
+    let keys: EpochKeys | undefined
+    try {
+      keys = store.getSync(deviceId, this.#epochHex(parsed.epochId))
+    } catch (err) {
+      throw new KeyStoreUnavailableError('get', err)
+    }
+    return keys === undefined ? undefined : this.#openCompactWith(keys, parsed)
+  }
+
+  /**
    * Opens a key announcement: a full message whose payload is the epoch's metadata, which must
    * name the device of the topic and the message's own sequence number.
    *

@@ -30,6 +30,19 @@ type Maybe<T> = T | typeof GIVE_UP
 
 const MAX_SAFE = Number.MAX_SAFE_INTEGER
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
+/**
+ * `Buffer.prototype.latin1Slice` where the runtime has it (Node, Bun): an ASCII run straight
+ * into a string, with no view made. Elsewhere, `TextDecoder`.
+ */
+const latin1Slice = (
+  globalThis as { Buffer?: { prototype: { latin1Slice?: (start: number, end: number) => string } } }
+).Buffer?.prototype.latin1Slice
+/** Scratch for reading floats without a DataView per call (filled and read synchronously). */
+const scratch = new Float64Array(1)
+const scratchBytes = new Uint8Array(scratch.buffer)
+const scratch32 = new Float32Array(scratch.buffer, 0, 1)
+/** Byte order of this machine's floats (the scratch is read natively). */
+const littleEndian = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1
 
 class Cursor {
   readonly b: Uint8Array
@@ -37,15 +50,10 @@ class Cursor {
   pos = 0
   /** Bytes of the last text string read. */
   textBytes = 0
-  #view: DataView | undefined
 
   constructor(b: Uint8Array, limits: RecordLimits) {
     this.b = b
     this.limits = limits
-  }
-
-  get view(): DataView {
-    return (this.#view ??= new DataView(this.b.buffer, this.b.byteOffset, this.b.byteLength))
   }
 }
 
@@ -96,7 +104,7 @@ function readText(c: Cursor, ai: number): Maybe<string> {
   if (n < 0 || end > b.length) return GIVE_UP
   c.pos = end
   c.textBytes = n
-  if (n <= 32) {
+  if (n <= 8) {
     // Short ASCII (stream names, map keys): no native call.
     let s = ''
     let i = start
@@ -106,6 +114,10 @@ function readText(c: Cursor, ai: number): Maybe<string> {
       s += String.fromCharCode(ch)
     }
     if (i === end) return s
+  } else if (latin1Slice !== undefined) {
+    let i = start
+    while (i < end && b[i]! < 0x80) i++
+    if (i === end) return latin1Slice.call(b, start, end)
   }
   // A leading byte-order mark: left to the generic path, which decides what becomes of it.
   if (n >= 3 && b[start] === 0xef && b[start + 1] === 0xbb && b[start + 2] === 0xbf) return GIVE_UP
@@ -130,12 +142,15 @@ function readFloat(c: Cursor, ai: number): Maybe<number> {
   const size = ai === 25 ? 2 : ai === 26 ? 4 : 8
   if (at + size > c.b.length) return GIVE_UP
   c.pos = at + size
-  const v =
-    ai === 25
-      ? half((c.b[at]! << 8) | c.b[at + 1]!)
-      : ai === 26
-        ? c.view.getFloat32(at)
-        : c.view.getFloat64(at)
+  const b = c.b
+  let v: Maybe<number>
+  if (ai === 25) {
+    v = half((b[at]! << 8) | b[at + 1]!)
+  } else {
+    // Big-endian on the wire; the scratch is read in this machine's order.
+    for (let i = 0; i < size; i++) scratchBytes[littleEndian ? size - 1 - i : i] = b[at + i]!
+    v = size === 4 ? scratch32[0]! : scratch[0]!
+  }
   return v === GIVE_UP || !Number.isFinite(v) ? GIVE_UP : v
 }
 

@@ -39,7 +39,13 @@ function agrees(bytes: Uint8Array): boolean {
 
 const json = fc.jsonValue({ maxDepth: 5 })
 const floats = fc.double({ noNaN: true, noDefaultInfinity: true })
+const texts = fc.oneof(
+  fc.string({ unit: 'binary', maxLength: 60 }),
+  fc.string({ unit: 'grapheme-ascii', minLength: 8, maxLength: 300 }),
+)
 const value = fc.oneof(
+  texts,
+  fc.dictionary(texts, texts, { maxKeys: 4 }),
   json,
   floats,
   fc.array(floats, { maxLength: 4 }),
@@ -129,7 +135,17 @@ describe('records: the specialised decoder', () => {
     expect(agrees(two)).toBe(true)
     expect(agrees(hex('81a40161730200030104f6'))).toBe(true)
     // Float widths: 100000.5 single, 0.1 double, -0 half.
-    for (const v of ['fa47c35040', 'fb3fb999999999999a', 'f98000', 'f90001', 'f97bff']) {
+    for (const v of [
+      'fa47c35040',
+      'fb3fb999999999999a',
+      'fbc0934a4000000000',
+      'fac7c35040',
+      'f98000',
+      'f90001',
+      'f97bff',
+      '6c68c3a96c6c6f20776f726c64', // "héllo world"
+      '6b6e6f7465206e6f74652021', // "note note !" (11 ASCII bytes)
+    ]) {
       expect(agrees(hex(`81a40161730200030004${v}`)), v).toBe(true)
     }
     expect(
@@ -154,6 +170,11 @@ describe('records: the specialised decoder', () => {
       '81a401617302fb000000000000000003000401', // time as a float
       '81a40160020003000401', // an empty stream
       '81a40162c3280200030004f6', // invalid UTF-8
+      '81a40161730200030004 62c080', // an overlong encoding
+      '81a40161730200030004 63eda080', // a UTF-16 surrogate
+      '81a40161730200030004 64f4908080', // past U+10FFFF
+      '81a40161730200030004 6a61616161616161616180', // a lone continuation byte after ASCII
+      '81a40161730200030004 6a6161616161616161e282', // a truncated sequence
       '81a401617302000300043b001fffffffffffff', // -(2^53): past the safe range
       '9f a40161730200030004f6 ff', // indefinite array
       '80', // no record
