@@ -40,7 +40,7 @@ const PW = W - M.left - M.right
 const PH = H - M.top - M.bottom
 
 /** A step of 1, 2 or 5 × 10^k just above `raw`. */
-export function niceStep(raw: number): number {
+function niceStep(raw: number): number {
   if (!(raw > 0)) return 1
   const p = 10 ** Math.floor(Math.log10(raw))
   const f = raw / p
@@ -48,7 +48,7 @@ export function niceStep(raw: number): number {
 }
 
 /** y ticks: [0, step, …, top ≥ max] on a linear scale; decades from 1 on a log scale. */
-export function yTicks(max: number, scale: 'linear' | 'log'): number[] {
+function yTicks(max: number, scale: 'linear' | 'log'): number[] {
   if (scale === 'log') {
     const top = Math.max(1, Math.ceil(Math.log10(Math.max(max, 1))))
     return Array.from({ length: top + 1 }, (_, i) => 10 ** i)

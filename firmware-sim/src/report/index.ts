@@ -11,7 +11,6 @@
  */
 export { renderFleetReport } from './render_report.ts'
 export { formatSummary } from './format_summary.ts'
-export { summaryRows } from './summary_rows.ts'
 export { latencyFromDelivered, latencyStats, percentile } from './latency.ts'
 export type { LatencyStats } from './latency.ts'
 export type { FleetFault, FleetRun, FleetSample, LatencyWindow } from './fleet_run.ts'
