@@ -10,6 +10,7 @@ import {
   KeyStoreUnavailableError,
   MemoryEpochKeyStore,
   Opener,
+  parseEnvelope,
   Sealer,
   toHex,
 } from '../../envelope/src/index.ts'
@@ -383,6 +384,42 @@ describe('Opener', () => {
     const p = opener.openCompact(out.message.bytes, 'gw-1')
     expect(p).toBeInstanceOf(Promise)
     await expect(p).rejects.toMatchObject({ code: 'ERR_KEY_STORE_UNAVAILABLE', cause: down })
+  })
+
+  it('openCompactSync opens a parsed compact message at once when the store has its keys at hand', async () => {
+    const { sealer, next } = setup('gw-1')
+    const first = sealer.seal(enc('first'), next)
+    const second = sealer.seal(enc('second'), next)
+    const opener = new Opener({ unwrap })
+    const parsed = parseEnvelope(second.message.bytes, opener.limits)
+    if (parsed.form !== 'compact') throw new Error('expected a compact message')
+    expect(opener.openCompactSync(parsed, 'gw-1')).toBeUndefined() // epoch not known yet
+    await opener.openAnnouncement(first.announcement!.bytes, 'gw-1')
+    const opened = opener.openCompactSync(parsed, 'gw-1')!
+    expect(opened).toMatchObject({ form: 'compact', seq: second.message.seq, unwrapped: false })
+    expect(dec(opened.plaintext)).toBe('second')
+    expect(toHex(opened.epochId)).toBe(toHex(second.message.epochId))
+    // Moved to another device: no keys there. Tampered: the opaque error, thrown at once.
+    expect(opener.openCompactSync(parsed, 'gw-2')).toBeUndefined()
+    const bytes = Uint8Array.from(second.message.bytes)
+    bytes[bytes.length - 1]! ^= 1
+    const tampered = parseEnvelope(bytes, opener.limits)
+    expect(() => opener.openCompactSync(tampered as typeof parsed, 'gw-1')).toThrow(
+      expect.objectContaining(OPAQUE),
+    )
+    // A store without getSync: never at hand.
+    const memory = new MemoryEpochKeyStore()
+    const noSync = new Opener({
+      unwrap,
+      store: {
+        get: (d, e) => memory.get(d, e),
+        put: (d, e, k) => memory.put(d, e, k),
+        delete: (d, e) => memory.delete(d, e),
+      },
+    })
+    await noSync.openAnnouncement(first.announcement!.bytes, 'gw-1')
+    expect(noSync.openCompactSync(parsed, 'gw-1')).toBeUndefined()
+    expect(dec((await noSync.open(second.message.bytes, 'gw-1')).plaintext)).toBe('second')
   })
 
   it('refuses the old `cache` option and a store without get/put/delete (TypeError)', () => {

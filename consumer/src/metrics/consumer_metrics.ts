@@ -22,8 +22,44 @@ export interface MetricsSnapshot {
   readonly kmsRatePerSecond: number
 }
 
+/**
+ * The per-message counts of the hot path, kept as plain numbers (no label lookup per message)
+ * and added to their counters whenever the registry is read ({@link ConsumerMetrics.flush}), so
+ * a scrape sees exactly what the counters would have held.
+ */
+export interface HotCounts {
+  /** `messages_received_total{topic="data"}`, `{topic="key"}`, `{topic="other"}`. */
+  receivedData: number
+  receivedKey: number
+  receivedOther: number
+  /** `messages_opened_total{form="compact",topic="data"}`. */
+  openedCompactData: number
+  /** `messages_delivered_total`. */
+  delivered: number
+  /** `epoch_cache_lookups_total{result="hit"}`. */
+  lookupHits: number
+  /** `readings_delivered_total`. */
+  readings: number
+}
+
+/** Sink write times kept before they are observed into the histogram at the latest. */
+const LATENCIES_KEPT = 1024
+
 /** Every metric of one consumer. */
 export class ConsumerMetrics {
+  /** Counts added to the counters at the next read of the registry (see {@link HotCounts}). */
+  readonly hot: HotCounts = {
+    receivedData: 0,
+    receivedKey: 0,
+    receivedOther: 0,
+    openedCompactData: 0,
+    delivered: 0,
+    lookupHits: 0,
+    readings: 0,
+  }
+  /** Sink write times (seconds) not yet observed into `sinkLatency`. */
+  readonly #latencies = new Float64Array(LATENCIES_KEPT)
+  #latencyCount = 0
   readonly registry: Registry
   readonly received: Counter<'topic'>
   readonly opened: Counter<'form' | 'topic'>
@@ -51,27 +87,32 @@ export class ConsumerMetrics {
     const registry = new Registry()
     this.registry = registry
     const registers = [registry]
+    const collect = (): void => this.flush()
     this.received = new Counter({
       name: 'sealwire_consumer_messages_received_total',
       help: 'MQTT messages received, by topic kind (data, key); redeliveries included.',
       labelNames: ['topic'],
       registers,
+      collect,
     })
     this.opened = new Counter({
       name: 'sealwire_consumer_messages_opened_total',
       help: 'Messages that decrypted and authenticated, by form (compact, full) and topic kind.',
       labelNames: ['form', 'topic'],
       registers,
+      collect,
     })
     this.messagesDelivered = new Counter({
       name: 'sealwire_consumer_messages_delivered_total',
       help: 'Data messages whose readings were committed to the sink.',
       registers,
+      collect,
     })
     this.readingsDelivered = new Counter({
       name: 'sealwire_consumer_readings_delivered_total',
       help: 'Readings newly stored by the sink.',
       registers,
+      collect,
     })
     this.sinkDuplicateReadings = new Counter({
       name: 'sealwire_consumer_sink_duplicate_readings_total',
@@ -141,6 +182,7 @@ export class ConsumerMetrics {
       help: 'Epoch key lookups: hit (memory), recovered (stored announcement, one Decrypt), miss.',
       labelNames: ['result'],
       registers,
+      collect,
     })
     this.newEpochs = new Counter({
       name: 'sealwire_consumer_new_epochs_total',
@@ -152,6 +194,7 @@ export class ConsumerMetrics {
       help: 'Time of one successful sink write.',
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers,
+      collect,
     })
     this.sinkFailures = new Counter({
       name: 'sealwire_consumer_sink_failures_total',
@@ -169,6 +212,7 @@ export class ConsumerMetrics {
       help: 'Share of epoch key lookups answered from memory since start.',
       registers,
       collect() {
+        collect()
         this.set(lookups.all === 0 ? 1 : lookups.hit / lookups.all)
       },
     })
@@ -202,8 +246,52 @@ export class ConsumerMetrics {
 
   /** Counts one epoch key lookup. */
   lookup(result: 'hit' | 'recovered' | 'miss'): void {
+    if (result === 'hit') {
+      this.hot.lookupHits++
+      return
+    }
     this.epochLookups.inc({ result })
     this.#lookups.all++
-    if (result === 'hit') this.#lookups.hit++
+  }
+
+  /** Counts one received message by topic kind (a hot count). */
+  countReceived(kind: 'data' | 'key' | undefined): void {
+    if (kind === 'data') this.hot.receivedData++
+    else if (kind === 'key') this.hot.receivedKey++
+    else this.hot.receivedOther++
+  }
+
+  /** Counts one successful sink write: readings newly stored, and its time in seconds. */
+  sinkWritten(inserted: number, duplicates: number, seconds: number): void {
+    this.hot.readings += inserted
+    if (duplicates > 0) this.sinkDuplicateReadings.inc(duplicates)
+    if (this.#latencyCount === LATENCIES_KEPT) this.#observeLatencies()
+    this.#latencies[this.#latencyCount++] = seconds
+  }
+
+  #observeLatencies(): void {
+    for (let i = 0; i < this.#latencyCount; i++) this.sinkLatency.observe(this.#latencies[i]!)
+    this.#latencyCount = 0
+  }
+
+  /** Adds the hot counts to their counters (called whenever the registry is read). */
+  flush(): void {
+    if (this.#latencyCount > 0) this.#observeLatencies()
+    const h = this.hot
+    if (h.receivedData > 0) this.received.inc({ topic: 'data' }, h.receivedData)
+    if (h.receivedKey > 0) this.received.inc({ topic: 'key' }, h.receivedKey)
+    if (h.receivedOther > 0) this.received.inc({ topic: 'other' }, h.receivedOther)
+    if (h.openedCompactData > 0) {
+      this.opened.inc({ form: 'compact', topic: 'data' }, h.openedCompactData)
+    }
+    if (h.delivered > 0) this.messagesDelivered.inc(h.delivered)
+    if (h.readings > 0) this.readingsDelivered.inc(h.readings)
+    if (h.lookupHits > 0) {
+      this.epochLookups.inc({ result: 'hit' }, h.lookupHits)
+      this.#lookups.all += h.lookupHits
+      this.#lookups.hit += h.lookupHits
+    }
+    h.receivedData = h.receivedKey = h.receivedOther = 0
+    h.openedCompactData = h.delivered = h.lookupHits = h.readings = 0
   }
 }

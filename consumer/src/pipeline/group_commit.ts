@@ -68,39 +68,67 @@ export class GroupCommit {
 
   #pump(): void {
     while (this.#running < this.#options.maxBatches && this.#queue.length > 0) {
-      const batch: Pending[] = [this.#queue.shift()!]
-      let size = batch[0]!.records.length
+      let batch: Pending[]
+      let size = this.#queue[0]!.records.length
+      let n = 1
       while (
-        this.#queue.length > 0 &&
-        size + this.#queue[0]!.records.length <= this.#options.maxRecords
+        n < this.#queue.length &&
+        size + this.#queue[n]!.records.length <= this.#options.maxRecords
       ) {
-        const next = this.#queue.shift()!
-        size += next.records.length
-        batch.push(next)
+        size += this.#queue[n]!.records.length
+        n++
+      }
+      if (n === this.#queue.length) {
+        batch = this.#queue
+        this.#queue = []
+      } else {
+        batch = this.#queue.splice(0, n)
       }
       this.#running++
-      void this.#commit(batch).finally(() => {
+      this.#commit(batch, () => {
         this.#running--
         this.#pump()
       })
     }
   }
 
-  async #commit(batch: readonly Pending[]): Promise<void> {
+  /** Writes one batch and settles its callers, then calls `done` (no promise of its own). */
+  #commit(batch: readonly Pending[], done: () => void): void {
     const records = batch.length === 1 ? batch[0]!.records : batch.flatMap((p) => p.records)
     const started = performance.now()
+    let written: Promise<SinkWriteResult>
     try {
-      const result = await this.#sink.write(records)
-      this.#options.onBatch?.(result, records.length, (performance.now() - started) / 1000)
-      for (const p of batch) p.resolve()
+      written = this.#sink.write(records)
     } catch (err) {
-      const code = (err as { code?: unknown } | null)?.code
-      if (code === 'ERR_SINK_RECORD_REJECTED' && batch.length > 1) {
-        // One message's record: find it by writing each message on its own.
-        await Promise.all(batch.map((p) => this.#commit([p])))
-        return
-      }
-      for (const p of batch) p.reject(err)
+      written = Promise.reject(err)
     }
+    written.then(
+      (result) => {
+        try {
+          this.#options.onBatch?.(result, records.length, (performance.now() - started) / 1000)
+        } catch (err) {
+          for (const p of batch) p.reject(err)
+          done()
+          return
+        }
+        for (const p of batch) p.resolve()
+        done()
+      },
+      (err: unknown) => {
+        const code = (err as { code?: unknown } | null)?.code
+        if (code === 'ERR_SINK_RECORD_REJECTED' && batch.length > 1) {
+          // One message's record: find it by writing each message on its own.
+          let left = batch.length
+          for (const p of batch) {
+            this.#commit([p], () => {
+              if (--left === 0) done()
+            })
+          }
+          return
+        }
+        for (const p of batch) p.reject(err)
+        done()
+      },
+    )
   }
 }

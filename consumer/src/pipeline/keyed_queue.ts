@@ -3,6 +3,11 @@
  * concurrently. The consumer queues each device's data messages under the device id, so its
  * replay window and gap accounting see them in arrival order while devices proceed in parallel.
  *
+ * A key is busy from the start of its running task until that task settles; the tasks queued
+ * behind it wait in a plain list (no promise chain per key). A caller on the hot path can also
+ * take an idle key itself ({@link KeyedQueue.tryEnter}) and hand it back when done
+ * ({@link KeyedQueue.leave}), with no promise made for the queueing at all.
+ *
  * @example
  * ```ts
  * const queue = new KeyedQueue()
@@ -10,25 +15,56 @@
  * ```
  */
 export class KeyedQueue {
-  readonly #tails = new Map<string, Promise<unknown>>()
+  /** Busy keys → the tasks waiting behind the running one, in order. */
+  readonly #waiting = new Map<string, (() => void)[]>()
 
   /** Keys with a task queued or running. */
   get size(): number {
-    return this.#tails.size
+    return this.#waiting.size
   }
 
   /** Runs `task` after every task queued before it under `key`; resolves or rejects as it does. */
   run<T>(key: string, task: () => Promise<T>): Promise<T> {
-    const before = this.#tails.get(key)
-    const mine = before === undefined ? task() : before.then(task, task)
-    const tail = mine.then(
-      () => undefined,
-      () => undefined,
-    )
-    this.#tails.set(key, tail)
-    void tail.then(() => {
-      if (this.#tails.get(key) === tail) this.#tails.delete(key)
+    const waiting = this.#waiting.get(key)
+    if (waiting === undefined) {
+      this.#waiting.set(key, [])
+      return this.#start(key, task)
+    }
+    return new Promise<T>((resolve, reject) => {
+      waiting.push(() => {
+        this.#start(key, task).then(resolve, reject)
+      })
     })
-    return mine
+  }
+
+  /**
+   * Takes `key` when nothing is queued or running under it: true, and the caller now runs alone
+   * under it and must call {@link leave} exactly once when done. False when it is busy.
+   */
+  tryEnter(key: string): boolean {
+    if (this.#waiting.has(key)) return false
+    this.#waiting.set(key, [])
+    return true
+  }
+
+  /** Ends the running task of `key`: the next one queued starts, or the key becomes idle. */
+  leave(key: string): void {
+    const waiting = this.#waiting.get(key)
+    if (waiting === undefined) return
+    const next = waiting.shift()
+    if (next === undefined) this.#waiting.delete(key)
+    else next()
+  }
+
+  #start<T>(key: string, task: () => Promise<T>): Promise<T> {
+    let p: Promise<T>
+    try {
+      p = task()
+    } catch (err) {
+      p = Promise.reject(err)
+    }
+    const done = (): void => this.leave(key)
+    p.then(done, done)
+    return p
   }
 }

@@ -59,7 +59,7 @@ import { EpochBudgetError, SinkUnavailableError } from '../errors.ts'
 import type { KeyLayer } from '../keys/key_layer.ts'
 import type { ConsumerMetrics } from '../metrics/consumer_metrics.ts'
 import type { OutputRecord, Sink } from '../sinks/sink.ts'
-import type { ConsumerState } from '../state/consumer_state.ts'
+import type { ConsumerState, MarkResult, ReplayVerdict } from '../state/consumer_state.ts'
 import { GroupCommit } from './group_commit.ts'
 import { KeyedQueue } from './keyed_queue.ts'
 import type { Parked } from './parking_lot.ts'
@@ -154,6 +154,12 @@ class TooLarge extends Error {
   }
 }
 
+/** Where a topic routes: its device and kind. */
+type Route = NonNullable<ReturnType<typeof deviceIdFromTopic>>
+
+/** Topics whose route is remembered at most (the cache is cleared when full). */
+const ROUTES_KEPT = 10_000
+
 function epochKey(deviceId: string, epochIdHex: string): string {
   return `${deviceId}\u0000${epochIdHex}`
 }
@@ -181,7 +187,14 @@ export class Pipeline {
   readonly #lot: ParkingLot
   /** (device, epoch) → settles when the first message of that epoch has been handled. */
   readonly #pending = new Map<string, Promise<void>>()
-  readonly #inFlight = new Set<Promise<unknown>>()
+  /** Messages and letters being handled now; drain waits for 0. */
+  #inFlight = 0
+  readonly #idle: (() => void)[] = []
+  /** Topic → route, for the topics seen lately (bounded: cleared when full). */
+  readonly #routes = new Map<string, Route | null>()
+  /** The last compact epoch id seen and its hex: the next message is most likely of it too. */
+  readonly #lastEpochId = new Uint8Array(8)
+  #lastEpochHex: string | undefined
   #stateFailures = 0
 
   constructor(parts: PipelineParts) {
@@ -191,9 +204,7 @@ export class Pipeline {
       maxRecords: parts.settings.sink.batchMaxRecords,
       maxBatches: parts.settings.sink.batchesInFlight,
       onBatch: (result, _records, seconds) => {
-        this.#metrics.sinkLatency.observe(seconds)
-        this.#metrics.readingsDelivered.inc(result.inserted)
-        if (result.duplicates > 0) this.#metrics.sinkDuplicateReadings.inc(result.duplicates)
+        this.#metrics.sinkWritten(result.inserted, result.duplicates, seconds)
       },
     })
     this.#letters = parts.deadLetters
@@ -228,7 +239,7 @@ export class Pipeline {
 
   /** Messages being handled now (received, not yet durable). */
   get inFlight(): number {
-    return this.#inFlight.size
+    return this.#inFlight
   }
 
   /** Messages parked now. */
@@ -241,8 +252,14 @@ export class Pipeline {
    * or with `stopped` when the consumer stopped first (do not acknowledge it).
    */
   handle(msg: InboundMessage): Promise<Outcome> {
-    const p = this.#handle(msg)
-    return this.#track(p)
+    let fast: Promise<Outcome> | undefined
+    try {
+      fast = this.#fast(msg)
+    } catch {
+      // Only a message the hot path cannot even look at (it has done nothing then): the general
+      // path handles it, and reports what is wrong with it.
+    }
+    return fast ?? this.#track(this.#handle(msg))
   }
 
   /**
@@ -259,51 +276,136 @@ export class Pipeline {
    */
   async drain(timeoutMs: number): Promise<number> {
     const deadline = this.#clock.monotonic() + timeoutMs
-    while (this.#inFlight.size > 0) {
+    while (this.#inFlight > 0) {
       const left = deadline - this.#clock.monotonic()
       if (left <= 0) break
       let timer: ReturnType<typeof setTimeout> | undefined
-      await Promise.race([
-        Promise.allSettled([...this.#inFlight]),
-        new Promise((resolve) => (timer = setTimeout(resolve, left))),
-      ])
+      await new Promise<void>((resolve) => {
+        this.#idle.push(resolve)
+        timer = setTimeout(resolve, left)
+      })
       clearTimeout(timer)
     }
     this.#lot.close()
-    return this.#inFlight.size
+    return this.#inFlight
   }
 
   #track<T>(p: Promise<T>): Promise<T> {
-    this.#inFlight.add(p)
-    void p.then(
-      () => this.#inFlight.delete(p),
-      () => this.#inFlight.delete(p),
-    )
+    this.#inFlight++
+    const settle = (): void => this.#settled()
+    p.then(settle, settle)
     return p
+  }
+
+  /** One message or letter in flight is done. */
+  #settled(): void {
+    if (--this.#inFlight === 0 && this.#idle.length > 0) {
+      for (const wake of this.#idle.splice(0)) wake()
+    }
+  }
+
+  /** `deviceIdFromTopic`, remembered for the topics seen lately. */
+  #route(topic: string): Route | undefined {
+    let route = this.#routes.get(topic)
+    if (route === undefined) {
+      route = deviceIdFromTopic(topic, this.#settings.topicPrefix) ?? null
+      if (this.#routes.size >= ROUTES_KEPT) this.#routes.clear()
+      this.#routes.set(topic, route)
+    }
+    return route ?? undefined
+  }
+
+  /** The hex of a compact message's epoch id, reusing the last one's string when it is the same. */
+  #epochHex(epochId: Uint8Array): string {
+    const last = this.#lastEpochId
+    if (this.#lastEpochHex !== undefined && sameBytes(epochId, last)) return this.#lastEpochHex
+    const hex = toHex(epochId)
+    last.set(epochId)
+    this.#lastEpochHex = hex
+    return hex
+  }
+
+  /**
+   * The hot path, taken by a compact data message whose device has nothing else queued (so it
+   * runs under the device's turn at once): the same steps and checks as {@link #process} and
+   * {@link #data}, with no promise before the sink write when the epoch key and the replay state
+   * are at hand. `undefined` (nothing done, nothing counted) for any other message.
+   */
+  #fast(msg: InboundMessage): Promise<Outcome> | undefined {
+    if (this.#signal?.aborted) return undefined
+    const route = this.#route(msg.topic)
+    if (route === undefined || route.kind !== 'data') return undefined
+    let parsed: ParsedEnvelope
+    try {
+      parsed = parseEnvelope(msg.payload, this.#keys.opener.limits)
+    } catch {
+      return undefined
+    }
+    if (parsed.form !== 'compact') return undefined
+    const { deviceId } = route
+    const epochId = this.#epochHex(parsed.epochId)
+    const owner = this.#keys.cache.deviceOf(epochId)
+    if (owner !== undefined && owner !== deviceId) return undefined
+    if (!this.#queue.tryEnter(deviceId)) return undefined
+    this.#metrics.hot.receivedData++
+    this.#inFlight++
+    let p: Promise<Result>
+    try {
+      p = this.#data(msg, deviceId, parsed, epochId, 'live')
+    } catch (err) {
+      p = Promise.reject(err)
+    }
+    return p.then(
+      (result) => {
+        this.#queue.leave(deviceId)
+        if (result.kind !== 'park' && result.kind !== 'undeliverable') {
+          this.#settled()
+          return result
+        }
+        const q = this.#outcome(msg, result)
+        const settle = (): void => this.#settled()
+        q.then(settle, settle)
+        return q
+      },
+      (err: unknown) => {
+        this.#queue.leave(deviceId)
+        this.#settled()
+        return this.#stoppedOr(err)
+      },
+    )
   }
 
   async #handle(msg: InboundMessage): Promise<Outcome> {
     try {
       // Synchronous up to the first await for announcements: an epoch being opened is known to
       // the data messages that follow at once, so they wait for it instead of parking.
-      const result = await this.#process(msg, 'live')
-      switch (result.kind) {
-        case 'park':
-          return await this.#park(msg, result.deviceId, result.epochId)
-        case 'undeliverable':
-          return await this.#deadLetter(msg, result)
-        default:
-          return result
-      }
+      return await this.#outcome(msg, await this.#process(msg, 'live'))
     } catch (err) {
-      if (err instanceof Stopped || this.#signal?.aborted) return { kind: 'stopped' }
-      throw err
+      return this.#stoppedOr(err)
     }
   }
 
+  /** What a result comes to: parked and undeliverable messages are kept as dead letters first. */
+  #outcome(msg: InboundMessage, result: Result): Promise<Outcome> {
+    switch (result.kind) {
+      case 'park':
+        return this.#park(msg, result.deviceId, result.epochId)
+      case 'undeliverable':
+        return this.#deadLetter(msg, result)
+      default:
+        return Promise.resolve(result)
+    }
+  }
+
+  /** `stopped` for an error of the consumer stopping; any other error is thrown again. */
+  #stoppedOr(err: unknown): Outcome {
+    if (err instanceof Stopped || this.#signal?.aborted) return { kind: 'stopped' }
+    throw err
+  }
+
   #process(msg: InboundMessage, mode: Mode): Promise<Result> {
-    const route = deviceIdFromTopic(msg.topic, this.#settings.topicPrefix)
-    if (mode === 'live') this.#metrics.received.inc({ topic: route?.kind ?? 'other' })
+    const route = this.#route(msg.topic)
+    if (mode === 'live') this.#metrics.countReceived(route?.kind)
     if (route === undefined) {
       return Promise.resolve({
         kind: 'undeliverable',
@@ -325,7 +427,8 @@ export class Pipeline {
         detail: `recipient kid ${toHex(parsed.kid)} is not a served key`,
       })
     }
-    const epochId = toHex(parsed.form === 'full' ? epochIdOf(parsed.wrapped) : parsed.epochId)
+    const epochId =
+      parsed.form === 'full' ? toHex(epochIdOf(parsed.wrapped)) : this.#epochHex(parsed.epochId)
     const owner = this.#keys.cache.deviceOf(epochId)
     if (owner !== undefined && owner !== deviceId) {
       return Promise.resolve({ kind: 'undeliverable', ...MOVED })
@@ -368,7 +471,30 @@ export class Pipeline {
     return { kind: 'announcement', epochId }
   }
 
-  async #data(
+  /**
+   * The per-device part of a data message (run in the device's turn). Synchronous up to the sink
+   * write when the epoch's keys are in memory and the state answers at once.
+   */
+  #data(
+    msg: InboundMessage,
+    deviceId: string,
+    parsed: ParsedEnvelope,
+    epochId: string,
+    mode: Mode,
+  ): Promise<Result> {
+    if (parsed.form === 'compact') {
+      let opened: Opened | undefined
+      try {
+        opened = this.#keys.opener.openCompactSync(parsed, deviceId)
+      } catch (err) {
+        return this.#undeliverableLater(err)
+      }
+      if (opened !== undefined) return this.#deliver(msg, deviceId, epochId, opened)
+    }
+    return this.#openThenDeliver(msg, deviceId, parsed, epochId, mode)
+  }
+
+  async #openThenDeliver(
     msg: InboundMessage,
     deviceId: string,
     parsed: ParsedEnvelope,
@@ -392,46 +518,106 @@ export class Pipeline {
     } catch (err) {
       return this.#undeliverable(err)
     }
-    this.#metrics.opened.inc({ form: opened.form, topic: 'data' })
+    return this.#deliver(msg, deviceId, epochId, opened)
+  }
+
+  /** Records, replay window, sink, mark: the steps after a data message opened. */
+  #deliver(
+    msg: InboundMessage,
+    deviceId: string,
+    epochId: string,
+    opened: Opened,
+  ): Promise<Result> {
+    if (opened.form === 'compact') this.#metrics.hot.openedCompactData++
+    else this.#metrics.opened.inc({ form: opened.form, topic: 'data' })
     let records: TelemetryRecord[]
     try {
       records = decodeRecords(opened.plaintext)
     } catch (err) {
-      return this.#undeliverable(err)
+      return this.#undeliverableLater(err)
     }
     const seq = opened.seq
-    const verdict = await this.#retrying('seen', () => this.#state.seen(deviceId, seq))
+    const state = this.#state
+    let verdict: ReplayVerdict | undefined
+    if (state.seenSync !== undefined) {
+      try {
+        verdict = state.seenSync(deviceId, seq)
+      } catch {
+        // Retried (and logged) through the asynchronous call below.
+      }
+    }
+    if (verdict === undefined) {
+      return this.#retrying('seen', () => state.seen(deviceId, seq)).then((v) =>
+        this.#afterSeen(msg, deviceId, epochId, seq, records, v),
+      )
+    }
+    return this.#afterSeen(msg, deviceId, epochId, seq, records, verdict)
+  }
+
+  #afterSeen(
+    msg: InboundMessage,
+    deviceId: string,
+    epochId: string,
+    seq: number,
+    records: readonly TelemetryRecord[],
+    verdict: ReplayVerdict,
+  ): Promise<Result> {
     if (verdict !== 'new') {
       this.#metrics.duplicates.inc({ verdict })
       this.#log.debug({ event: 'duplicate', device: deviceId, seq, verdict }, 'duplicate dropped')
-      return { kind: 'duplicate', verdict }
+      return Promise.resolve({ kind: 'duplicate', verdict })
     }
-    const epochHex = toHex(opened.epochId)
-    const output: OutputRecord[] = records.map((r, index) => ({
-      deviceId,
-      seq,
-      index,
-      stream: r.stream,
-      time: r.time,
-      clock: r.clock,
-      value: r.value,
-      epochId: epochHex,
-      receivedAt: msg.receivedAt,
-    }))
-    try {
-      await this.#write(output)
-    } catch (err) {
-      return this.#undeliverable(err)
+    const receivedAt = msg.receivedAt
+    const output: OutputRecord[] = new Array(records.length)
+    for (let index = 0; index < records.length; index++) {
+      const r = records[index]!
+      output[index] = {
+        deviceId,
+        seq,
+        index,
+        stream: r.stream,
+        time: r.time,
+        clock: r.clock,
+        value: r.value,
+        epochId,
+        receivedAt,
+      }
     }
-    const mark = await this.#retrying('markDelivered', () =>
-      this.#state.markDelivered(deviceId, seq),
+    const started = this.#clock.monotonic()
+    return this.#commits.write(output).then(
+      () => this.#afterWrite(deviceId, seq, output.length),
+      (err: unknown) =>
+        this.#writeRetrying(output, started, err).then(
+          () => this.#afterWrite(deviceId, seq, output.length),
+          (e: unknown) => this.#undeliverable(e),
+        ),
     )
+  }
+
+  /** Marks the number delivered once its readings are durable, and reports a gap. */
+  #afterWrite(deviceId: string, seq: number, readings: number): Result | Promise<Result> {
+    const state = this.#state
+    if (state.markDeliveredSync !== undefined) {
+      let mark: MarkResult | undefined
+      try {
+        mark = state.markDeliveredSync(deviceId, seq)
+      } catch {
+        // Retried (and logged) through the asynchronous call below.
+      }
+      if (mark !== undefined) return this.#marked(deviceId, seq, readings, mark)
+    }
+    return this.#retrying('markDelivered', () => state.markDelivered(deviceId, seq)).then((m) =>
+      this.#marked(deviceId, seq, readings, m),
+    )
+  }
+
+  #marked(deviceId: string, seq: number, readings: number, mark: MarkResult): Result {
     if (!mark.newly) {
       // Another instance delivered it meanwhile (the sink stored its readings once).
       this.#metrics.duplicates.inc({ verdict: 'duplicate' })
       return { kind: 'duplicate', verdict: 'duplicate' }
     }
-    this.#metrics.messagesDelivered.inc()
+    this.#metrics.hot.delivered++
     if (mark.gap > 0) {
       this.#metrics.gaps.inc(mark.gap)
       this.#metrics.gapEvents.inc()
@@ -440,7 +626,7 @@ export class Pipeline {
         `${mark.gap} sequence number(s) of ${deviceId} skipped before ${seq}`,
       )
     }
-    return { kind: 'delivered', readings: output.length }
+    return { kind: 'delivered', readings }
   }
 
   /** Opens a compact message; `undefined` when its epoch is unknown (nothing being opened). */
@@ -506,28 +692,35 @@ export class Pipeline {
     return open()
   }
 
-  async #write(records: readonly OutputRecord[]): Promise<void> {
+  /**
+   * After a failed sink write (`err`, the write begun at `started`): retried with backoff while
+   * the acknowledgement is held; `sink-failed` after `sink.deadLetterAfterMs`; a record the sink
+   * can never store is refused at once.
+   */
+  async #writeRetrying(
+    records: readonly OutputRecord[],
+    started: number,
+    err: unknown,
+  ): Promise<void> {
     const { deadLetterAfterMs } = this.#settings.sink
-    const started = this.#clock.monotonic()
     for (let attempt = 0; ; attempt++) {
+      this.#stopIfAborted()
+      this.#metrics.sinkFailures.inc()
+      // A record the sink can never store: retrying cannot help.
+      if (codeOf(err) === 'ERR_SINK_RECORD_REJECTED') throw err
+      const waited = this.#clock.monotonic() - started
+      this.#log.warn(
+        { event: 'sink-failed', attempt: attempt + 1, code: codeOf(err), error: messageOf(err) },
+        'sink write failed; acknowledgement held, retrying',
+      )
+      if (waited >= deadLetterAfterMs) throw new SinkUnavailableError(Math.round(waited), err)
+      await this.#sleep(fullJitterDelay(Math.min(attempt, 20), this.#settings.sink, this.#random))
       try {
         await this.#commits.write(records)
-        if (attempt > 0) {
-          this.#log.info({ event: 'sink-recovered', attempts: attempt + 1 }, 'sink write succeeded')
-        }
+        this.#log.info({ event: 'sink-recovered', attempts: attempt + 2 }, 'sink write succeeded')
         return
-      } catch (err) {
-        this.#stopIfAborted()
-        this.#metrics.sinkFailures.inc()
-        // A record the sink can never store: retrying cannot help.
-        if (codeOf(err) === 'ERR_SINK_RECORD_REJECTED') throw err
-        const waited = this.#clock.monotonic() - started
-        this.#log.warn(
-          { event: 'sink-failed', attempt: attempt + 1, code: codeOf(err), error: messageOf(err) },
-          'sink write failed; acknowledgement held, retrying',
-        )
-        if (waited >= deadLetterAfterMs) throw new SinkUnavailableError(Math.round(waited), err)
-        await this.#sleep(fullJitterDelay(Math.min(attempt, 20), this.#settings.sink, this.#random))
+      } catch (e) {
+        err = e
       }
     }
   }
@@ -570,6 +763,15 @@ export class Pipeline {
 
   #stopIfAborted(): void {
     if (this.#signal?.aborted) throw new Stopped()
+  }
+
+  /** {@link #undeliverable} as a promise (a rejection for what it throws). */
+  #undeliverableLater(err: unknown): Promise<Result> {
+    try {
+      return Promise.resolve(this.#undeliverable(err))
+    } catch (e) {
+      return Promise.reject(e)
+    }
   }
 
   #undeliverable(err: unknown): Result {
@@ -721,6 +923,12 @@ export class Pipeline {
       throw err
     }
   }
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
 }
 
 function codeOf(err: unknown): string | undefined {

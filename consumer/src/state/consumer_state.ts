@@ -80,6 +80,13 @@ export interface ConsumerState {
   /** Marks `seq` delivered; idempotent, atomic (see {@link MarkResult.newly}). */
   markDelivered(deviceId: string, seq: number): Promise<MarkResult>
   /**
+   * Optional, for a state held in this process: {@link seen} answered at once, same contract
+   * (throws what `seen` rejects with). The pipeline's hot path uses it when present.
+   */
+  seenSync?(deviceId: string, seq: number): ReplayVerdict
+  /** Optional: {@link markDelivered} answered at once, same contract (see {@link seenSync}). */
+  markDeliveredSync?(deviceId: string, seq: number): MarkResult
+  /**
    * Counts one new epoch for `deviceId` in the window that contains `nowMs` (windows of
    * `windowMs`, aligned to multiples of it) and returns the counts after counting it.
    */

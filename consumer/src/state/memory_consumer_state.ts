@@ -123,6 +123,10 @@ export class MemoryConsumerState implements ConsumerState {
   }
 
   async seen(deviceId: string, seq: number): Promise<ReplayVerdict> {
+    return this.seenSync(deviceId, seq)
+  }
+
+  seenSync(deviceId: string, seq: number): ReplayVerdict {
     assertDeviceId(deviceId)
     assertSeq(seq)
     this.#open()
@@ -130,6 +134,10 @@ export class MemoryConsumerState implements ConsumerState {
   }
 
   async markDelivered(deviceId: string, seq: number): Promise<MarkResult> {
+    return this.markDeliveredSync(deviceId, seq)
+  }
+
+  markDeliveredSync(deviceId: string, seq: number): MarkResult {
     assertDeviceId(deviceId)
     assertSeq(seq)
     this.#open()

@@ -46,6 +46,38 @@ describe('KeyedQueue', () => {
     await later(1)
     expect(q.size).toBe(0)
   })
+
+  it('lets a caller take an idle key without a task, and queues run() behind it until leave()', async () => {
+    const q = new KeyedQueue()
+    const log: string[] = []
+    expect(q.tryEnter('a')).toBe(true)
+    expect(q.tryEnter('a')).toBe(false) // busy: the caller's own turn
+    const a2 = q.run('a', async () => (log.push('a2'), 'a2'))
+    const b1 = q.run('b', async () => (log.push('b1'), 'b1'))
+    await later(5)
+    expect(log).toEqual(['b1']) // a2 waits for the caller holding 'a'
+    expect(q.size).toBe(1)
+    q.leave('a')
+    expect(await a2).toBe('a2')
+    expect(await b1).toBe('b1')
+    await later(1)
+    expect(q.size).toBe(0)
+    expect(q.tryEnter('a')).toBe(true)
+    q.leave('a')
+    expect(q.size).toBe(0)
+    q.leave('never-entered') // no effect
+    expect(q.size).toBe(0)
+  })
+
+  it('turns a task that throws synchronously into a rejection, and goes on', async () => {
+    const q = new KeyedQueue()
+    const bad = q.run('a', () => {
+      throw new Error('sync')
+    })
+    const next = q.run('a', async () => 'next')
+    await expect(bad).rejects.toThrow('sync')
+    expect(await next).toBe('next')
+  })
 })
 
 function parked(device: string, epoch: string, n: number): Parked {

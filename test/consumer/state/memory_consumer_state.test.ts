@@ -57,4 +57,21 @@ describe('MemoryConsumerState', () => {
     expect(await state.seen('dev-1', 10_000 - 4095)).toBe('new')
     expect(await state.seen('dev-1', 10_000 - 4096)).toBe('too-old')
   })
+
+  it('answers seenSync and markDeliveredSync at once, as seen and markDelivered do', async () => {
+    const sync = new MemoryConsumerState({ windowSize: 8 })
+    const async_ = new MemoryConsumerState({ windowSize: 8 })
+    for (const seq of [5, 7, 6, 7, 20, 12, 13, 11, 12, 3, 21]) {
+      expect(sync.seenSync('dev-1', seq), `seen ${seq}`).toBe(await async_.seen('dev-1', seq))
+      expect(sync.markDeliveredSync('dev-1', seq), `mark ${seq}`).toEqual(
+        await async_.markDelivered('dev-1', seq),
+      )
+    }
+    expect(() => sync.seenSync('', 1)).toThrow(TypeError)
+    expect(() => sync.markDeliveredSync('dev-1', -1)).toThrow(RangeError)
+    await sync.close()
+    expect(() => sync.seenSync('dev-1', 1)).toThrow(
+      expect.objectContaining({ code: 'ERR_STATE_CLOSED' }),
+    )
+  })
 })
