@@ -29,6 +29,21 @@ export interface ProvisioningDefaults {
   readonly batchConcurrency: number
   /** Hard limits of the devices CSV. */
   readonly limits: Readonly<{ maxCsvBytes: number; maxDevices: number }>
+  /** `byok`: its defaults (README, "byok"). */
+  readonly byok: Readonly<{
+    /** `GetParametersForImport`'s `WrappingKeySpec` without `--wrapping-key-spec`. */
+    wrappingKeySpec: 'RSA_2048' | 'RSA_3072' | 'RSA_4096'
+    /** Environment variable holding the PKCS#11 user PIN without `--pin-env`/`--pin-file`. */
+    pinEnv: string
+    /** Environment variable holding the HTTP API's bearer token without `--hsm-token-env`. */
+    apiTokenEnv: string
+    /** `ValidTo` at most this many days ahead (KMS's limit). */
+    maxValidToDays: number
+    /** Description of a key `byok --alias` creates. */
+    keyDescription: string
+    /** Largest import token or wrapping key file read, in bytes. */
+    maxParameterFileBytes: number
+  }>
 }
 
 /**
@@ -45,4 +60,12 @@ export const defaults: ProvisioningDefaults = Object.freeze({
   topicPrefix: 'sealwire',
   batchConcurrency: 8,
   limits: Object.freeze({ maxCsvBytes: 64 * 1024 * 1024, maxDevices: 1_000_000 }),
+  byok: Object.freeze({
+    wrappingKeySpec: 'RSA_4096',
+    pinEnv: 'SEALWIRE_HSM_PIN',
+    apiTokenEnv: 'SEALWIRE_HSM_API_TOKEN',
+    maxValidToDays: 365,
+    keyDescription: 'sealwire fleet key (BYOK from the in-house HSM)',
+    maxParameterFileBytes: 16 * 1024,
+  }),
 })

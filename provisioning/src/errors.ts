@@ -12,8 +12,23 @@
  */
 import { CodedError } from '../../platform/src/index.ts'
 
-/** Every code a {@link ProvisioningError} can carry. */
-export type ProvisioningErrorCode = 'ERR_CSV_INVALID'
+/**
+ * Every code a {@link ProvisioningError} can carry. The `ERR_BYOK_*` codes are `byok`'s refusals
+ * (README, "byok"), each with its own exit code:
+ * - `ERR_BYOK_TOKEN_EXPIRED`: the import token (and its wrapping key) expired (24 h);
+ * - `ERR_BYOK_TOKEN_FOREIGN`: the import token is not one of this KMS key's;
+ * - `ERR_BYOK_ALGORITHM_DEPRECATED`: `RSAES_PKCS1_V1_5`, refused by KMS since 2023-10-10;
+ * - `ERR_BYOK_VALID_TO`: `--valid-to` in the past or more than 365 days ahead;
+ * - `ERR_BYOK_KEY`: the KMS key cannot take this material (not `EXTERNAL`, another key spec,
+ *   other material imported before, or KMS could not unwrap what the HSM wrapped).
+ */
+export type ProvisioningErrorCode =
+  | 'ERR_CSV_INVALID'
+  | 'ERR_BYOK_TOKEN_EXPIRED'
+  | 'ERR_BYOK_TOKEN_FOREIGN'
+  | 'ERR_BYOK_ALGORITHM_DEPRECATED'
+  | 'ERR_BYOK_VALID_TO'
+  | 'ERR_BYOK_KEY'
 
 /**
  * Base class of the station's own errors.
@@ -50,5 +65,18 @@ export class CsvError extends ProvisioningError<'ERR_CSV_INVALID'> {
   }
 }
 
+/** The codes of {@link ByokError}. */
+export type ByokErrorCode = Exclude<ProvisioningErrorCode, 'ERR_CSV_INVALID'>
+
+/**
+ * A refusal of `byok` (see {@link ProvisioningErrorCode}).
+ *
+ * @example
+ * ```ts
+ * throw new ByokError('ERR_BYOK_VALID_TO', '--valid-to 2030-01-01: more than 365 days ahead')
+ * ```
+ */
+export class ByokError extends ProvisioningError<ByokErrorCode> {}
+
 /** Every concrete error class of this component. */
-export type AnyProvisioningError = CsvError
+export type AnyProvisioningError = CsvError | ByokError

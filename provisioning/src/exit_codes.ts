@@ -12,6 +12,7 @@
  */
 import type { DeviceBundleErrorCode } from '../../device-bundle/src/index.ts'
 import type { KeyRejectedCode } from '../../envelope/src/index.ts'
+import type { HsmErrorCode } from '../../hsm/src/index.ts'
 import type { KmsErrorCode } from '../../kms-client/src/index.ts'
 import type { ExitCodeOf } from '../../platform/src/index.ts'
 import { EXIT, exitCodeTable } from '../../platform/src/index.ts'
@@ -36,6 +37,14 @@ export const EXIT_CODES = Object.freeze({
   kmsUnavailable: 7,
   kmsRefused: 8,
   io: 9,
+  importTokenExpired: 10,
+  importTokenForeign: 11,
+  algorithmDeprecated: 12,
+  validTo: 13,
+  importKey: 14,
+  hsmUnavailable: 15,
+  hsmLogin: 16,
+  hsmRefused: 17,
 } as const)
 
 /** One exit-code class. */
@@ -48,6 +57,7 @@ export type StationErrorCode =
   | KeyRejectedCode
   | DeviceBundleErrorCode
   | KmsErrorCode
+  | HsmErrorCode
   | ProvisioningErrorCode
 
 const CLASS_OF: Readonly<Record<StationErrorCode, ExitClass>> = Object.freeze({
@@ -68,6 +78,17 @@ const CLASS_OF: Readonly<Record<StationErrorCode, ExitClass>> = Object.freeze({
   ERR_KMS_DENIED: 'kmsRefused',
   ERR_KMS_REQUEST: 'kmsRefused',
   ERR_IO: 'io',
+  ERR_BYOK_TOKEN_EXPIRED: 'importTokenExpired',
+  ERR_BYOK_TOKEN_FOREIGN: 'importTokenForeign',
+  ERR_BYOK_ALGORITHM_DEPRECATED: 'algorithmDeprecated',
+  ERR_BYOK_VALID_TO: 'validTo',
+  ERR_BYOK_KEY: 'importKey',
+  ERR_HSM_UNAVAILABLE: 'hsmUnavailable',
+  ERR_HSM_LOGIN: 'hsmLogin',
+  ERR_HSM_KEY_NOT_FOUND: 'hsmRefused',
+  ERR_HSM_KEY_EXISTS: 'hsmRefused',
+  ERR_HSM_UNSUPPORTED: 'hsmRefused',
+  ERR_HSM_OPERATION: 'hsmRefused',
 })
 
 const byExit: Record<number, StationErrorCode[]> = {}

@@ -28,6 +28,7 @@ import {
   withoutUserinfo,
 } from '../../platform/src/index.ts'
 import { batchCommand } from './commands/batch.ts'
+import { byokCommand } from './commands/byok.ts'
 import type { Command, CommandContext } from './commands/command.ts'
 import { GLOBAL_FLAGS, GLOBAL_HELP } from './commands/command.ts'
 import { createKeyCommand } from './commands/create_key.ts'
@@ -41,6 +42,7 @@ const COMMANDS: Readonly<Record<string, Command>> = Object.freeze(
     [fetchCommand.name]: fetchCommand,
     [verifyCommand.name]: verifyCommand,
     [batchCommand.name]: batchCommand,
+    [byokCommand.name]: byokCommand,
   }),
 )
 

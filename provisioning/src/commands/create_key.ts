@@ -47,7 +47,7 @@ ${GLOBAL_HELP}
  * normalizeAlias('fleet') // 'alias/fleet'
  * ```
  */
-function normalizeAlias(value: string): string {
+export function normalizeAlias(value: string): string {
   const alias = value.startsWith('alias/') ? value : `alias/${value}`
   if (!/^alias\/[A-Za-z0-9/_-]+$/.test(alias) || alias.length > 256) {
     throw new UsageError(
