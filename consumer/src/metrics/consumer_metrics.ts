@@ -75,6 +75,8 @@ export class ConsumerMetrics {
   readonly deadLettersDropped: Counter<'reason'>
   readonly kmsUnwraps: Counter<'outcome'>
   readonly kmsDecryptRequests: Counter
+  /** Unwraps that went to the second of KMS and the HSM (keys/hsm_fallback.ts), by outcome and target. */
+  readonly hsmFallbacks: Counter<'to' | 'outcome'>
   readonly kmsThrottles: Counter<'operation'>
   readonly epochLookups: Counter<'result'>
   readonly newEpochs: Counter
@@ -168,6 +170,12 @@ export class ConsumerMetrics {
     this.kmsDecryptRequests = new Counter({
       name: 'sealwire_consumer_kms_decrypt_requests_total',
       help: 'KMS Decrypt requests sent, retries included (what counts against the quota).',
+      registers,
+    })
+    this.hsmFallbacks = new Counter({
+      name: 'sealwire_consumer_hsm_fallbacks_total',
+      help: 'Epoch-key unwraps that went to the second of KMS and the HSM (to: hsm or kms), by outcome (unwrapped, decryption-failed, unavailable).',
+      labelNames: ['to', 'outcome'],
       registers,
     })
     this.kmsThrottles = new Counter({
