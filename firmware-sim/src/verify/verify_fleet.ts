@@ -17,13 +17,43 @@ import { verifyDefaults } from './defaults.ts'
 import type { ConfirmedReading, FleetEvidence, FleetVerdict, GapAccount } from './evidence.ts'
 import { sequenceOf } from './wire_message.ts'
 
-/** What one device left on the wire, in the sink and as dead letters, by sequence number. */
-interface DeviceSeqs {
+/** One (epoch, payload) seen on the wire under a sequence number. */
+interface Seen {
+  readonly epochId: string
+  readonly sha: string
+}
+
+/** Everything the verifier keeps about one device, keyed by numbers where it can. */
+interface DeviceState {
+  /** Confirmed readings by value key. */
+  readonly confirmed: Map<number | string, ConfirmedReading>
+  /** Delivered lines by value key. */
+  readonly copies: Map<number | string, number>
   /** Delivered sequence numbers. */
   readonly delivered: Set<number>
   readonly wireData: Set<number>
   readonly wireKey: Set<number>
   readonly deadLettered: Set<number>
+  /** First epoch seen for each sequence number (sink or wire). */
+  readonly epochOf: Map<number, string>
+  /** Sequence numbers seen under more than one epoch: all their epochs. */
+  readonly reused: Map<number, Set<string>>
+  /** What the wire carried under each sequence number: one entry, more when it differs. */
+  readonly wire: Map<number, Seen | Seen[]>
+}
+
+function newDevice(): DeviceState {
+  return {
+    confirmed: new Map(),
+    copies: new Map(),
+    delivered: new Set(),
+    wireData: new Set(),
+    wireKey: new Set(),
+    deadLettered: new Set(),
+    epochOf: new Map(),
+    reused: new Map(),
+    wire: new Map(),
+  }
 }
 
 /** Keeps the first `limit` strings. */
@@ -38,8 +68,23 @@ class Examples {
   }
 }
 
-function readingKey(deviceId: string, value: unknown): string {
-  return `${deviceId}\u0000${typeof value === 'number' ? String(value) : `json:${JSON.stringify(value)}`}`
+/** A reading's value as a map key: numbers as numbers (0 and −0 alike), the rest as JSON text. */
+function valueKey(value: unknown): number | string {
+  return typeof value === 'number' ? value : `json:${JSON.stringify(value)}`
+}
+
+function shownKey(key: number | string): string {
+  return typeof key === 'number' ? String(key) : key.slice(5)
+}
+
+function noteEpoch(d: DeviceState, seq: number, epochId: string): void {
+  const first = d.epochOf.get(seq)
+  if (first === undefined) d.epochOf.set(seq, epochId)
+  else if (first !== epochId) {
+    const set = d.reused.get(seq) ?? new Set([first])
+    set.add(epochId)
+    d.reused.set(seq, set)
+  }
 }
 
 /** The device level of `<prefix>/<device>/data|key` (the level before the last). */
@@ -54,6 +99,9 @@ function checkCount(value: unknown, what: string): number {
   }
   return value
 }
+
+const byId = ([a]: [string, DeviceState], [b]: [string, DeviceState]): number =>
+  a < b ? -1 : a > b ? 1 : 0
 
 /**
  * Checks a fleet run's evidence and returns the verdict (VERIFY.md).
@@ -72,78 +120,47 @@ export function verifyFleet(evidence: FleetEvidence): FleetVerdict {
   if (typeof budget !== 'number' || !(budget >= 0) || !Number.isFinite(budget)) {
     throw new RangeError('kms.maxPerEpoch must be a finite number ≥ 0')
   }
-  const devices = new Map<string, DeviceSeqs>()
-  const device = (id: string): DeviceSeqs => {
+  const devices = new Map<string, DeviceState>()
+  const device = (id: string): DeviceState => {
     let d = devices.get(id)
-    if (d === undefined) {
-      d = { delivered: new Set(), wireData: new Set(), wireKey: new Set(), deadLettered: new Set() }
-      devices.set(id, d)
-    }
+    if (d === undefined) devices.set(id, (d = newDevice()))
     return d
   }
-  const epochs = new Set<string>()
-  /** First epoch seen for each (device, seq), and the others when there are more. */
-  const seqEpoch = new Map<string, string>()
-  const reusedSeq = new Map<string, Set<string>>()
-  const noteSeqEpoch = (deviceId: string, seq: number, epochId: string): void => {
-    const key = `${deviceId}\u0000${seq}`
-    const first = seqEpoch.get(key)
-    if (first === undefined) seqEpoch.set(key, epochId)
-    else if (first !== epochId) {
-      const set = reusedSeq.get(key) ?? new Set([first])
-      set.add(epochId)
-      reusedSeq.set(key, set)
-    }
+  /** Epochs per device: from key topics and delivered records. */
+  const epochs = new Map<string, Set<string>>()
+  const noteEpochSeen = (deviceId: string, epochId: string): void => {
+    let set = epochs.get(deviceId)
+    if (set === undefined) epochs.set(deviceId, (set = new Set()))
+    set.add(epochId)
   }
 
   // 1. Confirmed readings, by (device, value).
-  const confirmed = new Map<string, ConfirmedReading>()
+  let confirmedCount = 0
   for (const c of evidence.confirmed) {
-    const key = readingKey(c.deviceId, c.value)
-    if (confirmed.has(key)) {
+    const d = device(c.deviceId)
+    const key = valueKey(c.value)
+    if (d.confirmed.has(key)) {
       throw new RangeError(
         `confirmed readings must be unique per (deviceId, value): ${c.deviceId} ${c.value} given twice`,
       )
     }
-    confirmed.set(key, c)
-    device(c.deviceId)
+    d.confirmed.set(key, c)
+    confirmedCount++
   }
 
   // 2. Delivered lines: copies per (device, value); sequence numbers and epochs per device.
-  const copies = new Map<string, number>()
   let delivered = 0
   for (const r of evidence.delivered) {
     delivered++
-    const key = readingKey(r.deviceId, r.value)
-    copies.set(key, (copies.get(key) ?? 0) + 1)
-    device(r.deviceId).delivered.add(r.seq)
-    epochs.add(`${r.deviceId}\u0000${r.epochId}`)
-    noteSeqEpoch(r.deviceId, r.seq, r.epochId)
-  }
-  const lost = new Examples(limit)
-  let lostCount = 0
-  for (const [key, c] of confirmed) {
-    if (!copies.has(key)) {
-      lostCount++
-      lost.add(() => `${c.deviceId} value ${c.value} (stream ${c.stream})`)
-    }
-  }
-  const duplicated = new Examples(limit)
-  let duplicatedCount = 0
-  let unconfirmedDelivered = 0
-  for (const [key, n] of copies) {
-    if (!confirmed.has(key)) unconfirmedDelivered++
-    if (n > 1) {
-      duplicatedCount += n - 1
-      duplicated.add(() => {
-        const [id, value] = key.split('\u0000') as [string, string]
-        return `${id} value ${value.startsWith('json:') ? value.slice(5) : value} delivered ${n} times`
-      })
-    }
+    const d = device(r.deviceId)
+    const key = valueKey(r.value)
+    d.copies.set(key, (d.copies.get(key) ?? 0) + 1)
+    d.delivered.add(r.seq)
+    noteEpochSeen(r.deviceId, r.epochId)
+    noteEpoch(d, r.seq, r.epochId)
   }
 
   // 3. The wire: payloads per (device, epoch, seq); announcements; sequence numbers seen.
-  const payloads = new Map<string, Set<string>>()
   const nonceRepeats = new Examples(limit)
   let nonceRepeatCount = 0
   let redeliveries = 0
@@ -158,29 +175,31 @@ export function verifyFleet(evidence: FleetEvidence): FleetVerdict {
     const d = device(m.deviceId)
     if (m.kind === 'key') {
       d.wireKey.add(m.seq)
-      epochs.add(`${m.deviceId}\u0000${m.epochId}`)
+      noteEpochSeen(m.deviceId, m.epochId)
     } else {
       d.wireData.add(m.seq)
     }
-    noteSeqEpoch(m.deviceId, m.seq, m.epochId)
-    const key = `${m.deviceId}\u0000${m.epochId}\u0000${m.seq}`
-    const seen = payloads.get(key)
-    if (seen === undefined) {
-      payloads.set(key, new Set([m.payloadSha256]))
-    } else if (seen.has(m.payloadSha256)) {
+    noteEpoch(d, m.seq, m.epochId)
+    const seen: Seen = { epochId: m.epochId, sha: m.payloadSha256 }
+    const before = d.wire.get(m.seq)
+    if (before === undefined) {
+      d.wire.set(m.seq, seen)
+      continue
+    }
+    const list = Array.isArray(before) ? before : [before]
+    if (list.some((x) => x.epochId === seen.epochId && x.sha === seen.sha)) {
       redeliveries++
-    } else {
-      seen.add(m.payloadSha256)
+      continue
+    }
+    list.push(seen)
+    d.wire.set(m.seq, list)
+    const payloads = list.filter((x) => x.epochId === seen.epochId).length
+    if (payloads > 1) {
       nonceRepeatCount++
       nonceRepeats.add(
-        () => `${m.deviceId} epoch ${m.epochId} seq ${m.seq}: ${seen.size} different payloads`,
+        () => `${m.deviceId} epoch ${m.epochId} seq ${m.seq}: ${payloads} different payloads`,
       )
     }
-  }
-  const sequenceReuses = new Examples(limit)
-  for (const [key, set] of reusedSeq) {
-    const [id, seq] = key.split('\u0000') as [string, string]
-    sequenceReuses.add(() => `${id} seq ${seq} under epochs ${[...set].join(', ')}`)
   }
 
   // 4. Dead letters.
@@ -198,11 +217,35 @@ export function verifyFleet(evidence: FleetEvidence): FleetVerdict {
     }
   }
 
-  // 5. Sequence gaps per device, and the tap's coverage of what was delivered.
-  const gaps = { missing: 0, announcements: 0, deadLettered: 0, neverPublished: 0, unexplained: 0 }
+  // 5. Per device, in id order: lost, duplicated, sequence reuses, gaps, the tap's coverage.
+  const lost = new Examples(limit)
+  const duplicated = new Examples(limit)
+  const sequenceReuses = new Examples(limit)
   const unexplained = new Examples(limit)
+  let lostCount = 0
+  let duplicatedCount = 0
+  let unconfirmedDelivered = 0
+  let reuseCount = 0
   let notSeen = 0
-  for (const [id, d] of [...devices].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+  const gaps = { missing: 0, announcements: 0, deadLettered: 0, neverPublished: 0, unexplained: 0 }
+  for (const [id, d] of [...devices].sort(byId)) {
+    for (const [key, c] of d.confirmed) {
+      if (!d.copies.has(key)) {
+        lostCount++
+        lost.add(() => `${id} value ${c.value} (stream ${c.stream})`)
+      }
+    }
+    for (const [key, n] of d.copies) {
+      if (!d.confirmed.has(key)) unconfirmedDelivered++
+      if (n > 1) {
+        duplicatedCount += n - 1
+        duplicated.add(() => `${id} value ${shownKey(key)} delivered ${n} times`)
+      }
+    }
+    for (const [seq, set] of d.reused) {
+      reuseCount++
+      sequenceReuses.add(() => `${id} seq ${seq} under epochs ${[...set].join(', ')}`)
+    }
     for (const s of d.delivered) if (!d.wireData.has(s) && !d.wireKey.has(s)) notSeen++
     let lo = Infinity
     let hi = -Infinity
@@ -233,14 +276,15 @@ export function verifyFleet(evidence: FleetEvidence): FleetVerdict {
   }
 
   // 6. KMS Decrypt against epochs.
-  const epochCount = epochs.size
+  let epochCount = 0
+  for (const set of epochs.values()) epochCount += set.size
   const decryptPerEpoch =
     epochCount === 0 ? 0 : Math.round((decryptCalls / epochCount) * 1000) / 1000
   const failures: string[] = []
   if (lostCount > 0) failures.push('lost')
   if (duplicatedCount > 0) failures.push('duplicated')
   if (nonceRepeatCount > 0) failures.push('nonce-repeats')
-  if (reusedSeq.size > 0) failures.push('sequence-reuses')
+  if (reuseCount > 0) failures.push('sequence-reuses')
   if (gaps.unexplained > 0) failures.push('unexplained-gaps')
   if (unexpectedLetters > 0) failures.push('dead-letters')
   if (decryptCalls > budget * epochCount) failures.push('kms-decrypt')
@@ -249,14 +293,14 @@ export function verifyFleet(evidence: FleetEvidence): FleetVerdict {
     ok: failures.length === 0,
     failures,
     devices: devices.size,
-    confirmed: confirmed.size,
+    confirmed: confirmedCount,
     delivered,
     lost: lostCount,
     duplicated: duplicatedCount,
     unconfirmedDelivered,
     nonceRepeats: nonceRepeatCount,
     redeliveries,
-    sequenceReuses: reusedSeq.size,
+    sequenceReuses: reuseCount,
     unexplainedGaps: gaps.unexplained,
     gaps: account,
     epochs: epochCount,
