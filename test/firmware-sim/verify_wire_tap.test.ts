@@ -33,7 +33,8 @@ import type {
 import { AedesHarness } from '../agent/transport/_aedes.ts'
 import { makeDevice } from '../agent/_device.ts'
 import { startAgent } from '../consumer/_agent.ts'
-import { cleanupTempDirs, tempDir } from '../helpers/index.ts'
+import { mosquittoBinary, OwnMosquitto } from '../agent/chaos/_mosquitto.ts'
+import { cleanupTempDirs, skipWithout, tempDir } from '../helpers/index.ts'
 
 const cleanups: (() => Promise<void>)[] = []
 afterEach(async () => {
@@ -291,3 +292,47 @@ describe('WireTap with the real agent through a flaky link', () => {
     expect([w.lost, w.unexplainedGaps]).toEqual([1, 1])
   }, 60_000)
 })
+
+const mosquitto = mosquittoBinary()
+
+describe.skipIf(skipWithout(mosquitto !== undefined, 'mosquitto'))(
+  'WireTap on Mosquitto (MQTT 5)',
+  () => {
+    it('sees every message while a shared subscription of one member takes them too', async () => {
+      const own = new OwnMosquitto(mosquitto!, await tempDir('wire-tap-mosquitto-'))
+      await own.start()
+      cleanups.push(() => own.kill9())
+      const p = prefix()
+      const tap = await WireTap.start({ brokerUrl: own.url, topicPrefix: p, protocolVersion: 5 })
+      cleanups.push(() => tap.stop())
+      const shared = await mqtt.connectAsync(own.url, {
+        protocolVersion: 5,
+        clientId: `shared-${randomUUID().slice(0, 8)}`,
+      })
+      cleanups.push(() => shared.endAsync(true))
+      let sharedGot = 0
+      shared.on('message', () => sharedGot++)
+      await shared.subscribeAsync(`$share/g/${p}/+/data`, { qos: 1 })
+      const pub = await mqtt.connectAsync(own.url, {
+        protocolVersion: 5,
+        clientId: `pub-${randomUUID().slice(0, 8)}`,
+      })
+      cleanups.push(() => pub.endAsync(true))
+      const sealer = sealerFor('dev-m')
+      let seq = 100
+      for (let i = 0; i < 50; i++) {
+        const out = sealer.seal(new TextEncoder().encode(`${i}`), () => ++seq)
+        if (out.announcement) {
+          await pub.publishAsync(`${p}/dev-m/key`, Buffer.from(out.announcement.bytes), {
+            qos: 1,
+            retain: true,
+          })
+        }
+        await pub.publishAsync(`${p}/dev-m/data`, Buffer.from(out.message.bytes), { qos: 1 })
+      }
+      await until(() => tap.messages.length === 51 && sharedGot === 50, 'all messages at both')
+      expect(tap.messages.map((m) => m.seq)).toEqual(Array.from({ length: 51 }, (_, i) => 101 + i))
+      expect(tap.messages[0]).toMatchObject({ kind: 'key', form: 'full', retain: false })
+    }, 30_000)
+  },
+)
