@@ -17,6 +17,8 @@ export interface FilesDefaults {
   readonly readBytes: number
   /** Inputs at least this large report progress on stderr. */
   readonly progressMinBytes: number
+  /** On Bun, bytes between two non-blocking garbage collections during a transfer (`io/pump.ts`). */
+  readonly bunGcEveryBytes: number
   /** Largest `--public-key` file read. */
   readonly publicKeyMaxBytes: number
   /** Largest `--wrapped-key` file read. */
@@ -45,6 +47,7 @@ export const filesDefaults: FilesDefaults = Object.freeze({
   maxSegmentBytes: 16 * 1024 * 1024,
   readBytes: 1024 * 1024,
   progressMinBytes: 16 * 1024 * 1024,
+  bunGcEveryBytes: 16 * 1024 * 1024,
   publicKeyMaxBytes: 16 * 1024,
   wrappedKeyMaxBytes: 4096,
   outputMode: 0o600,

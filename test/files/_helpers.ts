@@ -1,9 +1,10 @@
 /**
  * Helpers of the `sealwire-file` tests: a kms-local with one RSA-2048 ENCRYPT_DECRYPT key (and
- * its public key on disk), in-process runs of `main` with binary stdin/stdout, and the built CLI
- * run as a child process (for peak RSS and signals).
+ * its public key on disk), s3rver on a free port, in-process runs of `main` with binary
+ * stdin/stdout, and the CLI run as a child process (for peak RSS).
  */
 import { spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { CreateKeyCommand, GetPublicKeyCommand } from '@aws-sdk/client-kms'
@@ -92,17 +93,32 @@ export async function run(
   return { code, out: Buffer.concat(parts), text: c.out(), err: c.err() }
 }
 
-/** The built CLI, when `npm run build` has run. */
-export const BUILT_CLI = join(repoRoot, 'dist/files/src/cli.js')
+export const isBun = typeof (globalThis as { Bun?: unknown }).Bun !== 'undefined'
 
-/** Runs the built CLI as a child process; resolves with its exit code, stdout and stderr. */
-export function runBuilt(
+/**
+ * The CLI's entry for a child process of this runtime: the built `cli.js` on Node (Node 20
+ * cannot run TypeScript; `npm ci` builds it through `prepare`), `cli.ts` on Bun. A missing build
+ * fails the test with a message saying so; it is never a skip.
+ */
+export function cliEntry(): string {
+  if (isBun) return join(repoRoot, 'files/src/cli.ts')
+  const built = join(repoRoot, 'dist/files/src/cli.js')
+  if (!existsSync(built)) {
+    throw new Error(`${built} is missing: run \`npm run build\` first (npm ci runs it)`)
+  }
+  return built
+}
+
+/** Runs the CLI as a child process; resolves with its exit code, stdout and stderr. */
+export function runChild(
   args: readonly string[],
   env: Record<string, string> = {},
 ): Promise<{ code: number | null; out: Buffer; err: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BUILT_CLI, ...args], {
-      env: { ...process.env, ...ENV, ...env },
+    const child = spawn(process.execPath, [cliEntry(), ...args], {
+      // A user's environment, not the test runner's (vitest's NODE_OPTIONS and loaders would be
+      // measured with the child).
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...ENV, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     })
     const out: Buffer[] = []
@@ -114,9 +130,54 @@ export function runBuilt(
   })
 }
 
-/** The peak RSS a built CLI run printed (`SEALWIRE_FILE_REPORT_RSS=1`). */
+/** The peak RSS a child CLI run printed (`SEALWIRE_FILE_REPORT_RSS=1`). */
 export function peakRss(stderr: string): number {
   const m = /peak-rss-bytes: (\d+)/.exec(stderr)
   if (!m) throw new Error(`no peak RSS in: ${stderr}`)
   return Number(m[1])
+}
+
+/** A running s3rver with one bucket. */
+export interface S3Fixture {
+  readonly endpoint: string
+  readonly bucket: string
+  close(): Promise<void>
+}
+
+/**
+ * Starts s3rver 3.7.1 on 127.0.0.1, a free port, a temporary folder, with bucket `bucket`, in a
+ * Node child process of its own (as a real store is another process: a server sharing the test
+ * runner's event loop slows uploads down and makes the client's peak RSS the runner's doing).
+ */
+export async function startS3(directory: string, bucket = 'sealwire-test'): Promise<S3Fixture> {
+  const script = `
+const { default: S3rver } = await import(${JSON.stringify(join(repoRoot, 'node_modules/s3rver/lib/s3rver.js'))})
+const server = new S3rver({ address: '127.0.0.1', port: 0, silent: true,
+  directory: ${JSON.stringify(directory)}, configureBuckets: [{ name: ${JSON.stringify(bucket)} }] })
+const { port } = await server.run()
+process.stdout.write(port + '\\n')
+process.stdin.on('end', () => server.close().then(() => process.exit(0)))
+process.stdin.resume()
+`
+  const child = spawn('node', ['--input-type=module', '-e', script], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  })
+  const port = await new Promise<number>((resolve, reject) => {
+    let text = ''
+    child.stdout.on('data', (d: Buffer) => {
+      text += d.toString()
+      if (text.includes('\n')) resolve(Number(text.trim()))
+    })
+    child.on('error', reject)
+    child.on('exit', (code) => reject(new Error(`s3rver exited with ${code}`)))
+  })
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    bucket,
+    close: () =>
+      new Promise<void>((resolve) => {
+        child.once('exit', () => resolve())
+        child.stdin.end()
+      }),
+  }
 }

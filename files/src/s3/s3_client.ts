@@ -93,7 +93,7 @@ export function s3Error(err: unknown, where: S3Location): Error {
   const code = typeof e.code === 'string' ? e.code : ''
   const status = e.$metadata?.httpStatusCode
   const at = `s3://${where.bucket}/${where.key}`
-  const what = name || code || 'error'
+  const what = code || name || 'error'
   if (NOT_FOUND.has(name) || status === 404) {
     return new FilesError(
       'ERR_S3_NOT_FOUND',
