@@ -62,6 +62,8 @@ export interface Options {
   readonly agentPlan: AgentPlan
   /** The agent rows' broker: Mosquitto when it answers (`auto`), or the in-process aedes. */
   readonly broker: BrokerChoice
+  /** `--only consumer`: the consumer's rows alone, on both runtimes (a partial report). */
+  readonly only: 'consumer' | undefined
 }
 
 /** Usage text for `--help`. */
@@ -78,6 +80,8 @@ against its bare peers. See bench/README.md.
   --write   also write the report to bench/RESULTS.md (without it, nothing is written)
   --quick   ${quickPlan.rounds} rounds of ${quickPlan.roundMs} ms after ${quickPlan.warmupMs} ms of warm-up instead of ${defaultPlan.rounds} × ${defaultPlan.roundMs} ms
             after ${defaultPlan.warmupMs} ms: a smoke check in well under a minute, too noisy for numbers to keep
+  --only consumer  only the consumer's rows (raw AES-GCM decrypt, Opener.open, the consumer's
+            pipeline, KMS calls), on Node then Bun: a partial report, never written (no --write)
   --help    print this and exit
 
 environment (each overrides the plan, --quick or not):
@@ -111,6 +115,7 @@ export function parseOptions(args: readonly string[], env: NodeJS.ProcessEnv): O
       write: { type: 'boolean' },
       quick: { type: 'boolean' },
       child: { type: 'boolean' },
+      only: { type: 'string' },
     },
     strict: true,
     allowPositionals: false,
@@ -121,6 +126,12 @@ export function parseOptions(args: readonly string[], env: NodeJS.ProcessEnv): O
     if (token.kind !== 'option') continue
     if (seen.has(token.name)) throw new TypeError(`--${token.name} given more than once`)
     seen.add(token.name)
+  }
+  if (values.only !== undefined && values.only !== 'consumer') {
+    throw new TypeError(`--only: expected consumer, got ${JSON.stringify(values.only)}`)
+  }
+  if (values.only !== undefined && values.write === true) {
+    throw new TypeError('--only gives a partial report: it cannot be written (--write)')
   }
   const quick = values.quick === true
   const base = quick ? quickPlan : defaultPlan
@@ -146,5 +157,6 @@ export function parseOptions(args: readonly string[], env: NodeJS.ProcessEnv): O
     plan,
     agentPlan,
     broker,
+    only: values.only,
   }
 }

@@ -537,7 +537,8 @@ function agentMethodLines(plan: AgentPlan): string[] {
   ]
 }
 
-function renderConsumerSummary(report: Report): string[] {
+/** The consumer's summary section (also the whole report of `--only consumer`). */
+export function renderConsumerSummary(report: Report): string[] {
   const ok = report.runs.filter((r): r is RuntimeRun => r.ok && r.consumer !== undefined)
   if (ok.length === 0) return []
   const lines = [

@@ -30,7 +30,12 @@ import { reason, runRounds, sinkValue } from './measure.ts'
 import type { AgentPlan, Options } from './options.ts'
 import { parseOptions, USAGE } from './options.ts'
 import type { MemoryResult, PairRow, Report, Row, RuntimeFailure, RuntimeRun } from './report.ts'
-import { headlineLines, renderReport } from './report.ts'
+import {
+  consumerHeadlineLines,
+  headlineLines,
+  renderConsumerSummary,
+  renderReport,
+} from './report.ts'
 
 /** Prefix of the one stdout line that carries the child's results. */
 const RESULT_MARKER = '@@sealwire-bench-result@@ '
@@ -67,12 +72,13 @@ async function runHalf(
   plan: Plan,
   agentPlan: AgentPlan,
   brokerChoice: BrokerChoice,
+  only: Options['only'],
 ): Promise<RuntimeRun> {
   const started = performance.now()
   const ctx = createContext()
   const timed: Timed[] = []
   const rows: Omit<Row, 'rates'>[] = []
-  for (const size of SIZES) {
+  for (const size of only === 'consumer' ? [] : SIZES) {
     const payload = telemetryPayload(size)
     for (const c of CANDIDATES) {
       const key = `${c.id}@${size}`
@@ -99,7 +105,7 @@ async function runHalf(
   log(`crypto rows done (sink ${sinkValue()}); the agent's rows`)
   let pairs: PairRow[] = []
   try {
-    pairs = await runAgentRows(ctx.spkiDer, agentPlan, brokerChoice, log)
+    if (only !== 'consumer') pairs = await runAgentRows(ctx.spkiDer, agentPlan, brokerChoice, log)
   } catch (err) {
     log(`agent rows: n/a (${reason(err)})`)
   }
@@ -178,12 +184,18 @@ function runBunHalf(
   root: string,
   plan: Plan,
   quick: boolean,
+  only: Options['only'],
 ): Promise<RuntimeRun | RuntimeFailure> {
   const fail = (error: string): RuntimeFailure => ({ ok: false, runtime: 'Bun', error })
   const bun = join(root, 'node_modules', '.bin', 'bun')
   if (!existsSync(bun)) return Promise.resolve(fail(`no Bun binary at ${bun}`))
   return new Promise((resolve) => {
-    const args = [join(root, 'bench', 'src', 'run.ts'), '--child', ...(quick ? ['--quick'] : [])]
+    const args = [
+      join(root, 'bench', 'src', 'run.ts'),
+      '--child',
+      ...(quick ? ['--quick'] : []),
+      ...(only !== undefined ? ['--only', only] : []),
+    ]
     const child = spawn(bun, args, {
       cwd: root,
       env: {
@@ -220,7 +232,7 @@ function runBunHalf(
 async function main(options: Options): Promise<void> {
   const { plan, agentPlan } = options
   if (options.child) {
-    const run = await runHalf(plan, agentPlan, options.broker)
+    const run = await runHalf(plan, agentPlan, options.broker, options.only)
     await new Promise<void>((resolve) => {
       process.stdout.write(`${RESULT_MARKER}${JSON.stringify(run)}\n`, () => resolve())
     })
@@ -236,11 +248,14 @@ async function main(options: Options): Promise<void> {
       (options.quick ? ' (--quick)' : '') +
       (options.write ? '; will write bench/RESULTS.md' : '; print only (--write to keep it)'),
   )
-  const node = await runHalf(plan, agentPlan, options.broker)
+  const node = await runHalf(plan, agentPlan, options.broker, options.only)
   log('starting the Bun half')
-  const bun = await runBunHalf(root, plan, options.quick)
+  const bun = await runBunHalf(root, plan, options.quick, options.only)
   if (!bun.ok) log(`Bun half: n/a (${bun.error})`)
-  const memory = await runMemoryRows(root, agentPlan.rssReadings, options.broker)
+  const memory =
+    options.only === undefined
+      ? await runMemoryRows(root, agentPlan.rssReadings, options.broker)
+      : { results: [] }
   const report: Report = {
     date,
     cpu: `${cpu[0]?.model.trim() ?? 'unknown'} (${cpu.length} logical cores)`,
@@ -253,10 +268,21 @@ async function main(options: Options): Promise<void> {
     totalMs: performance.now() - started,
     runs: [node, bun],
   }
-  const markdown = renderReport(report)
+  const markdown =
+    options.only === 'consumer'
+      ? [
+          `# sealwire benchmark: the consumer's rows only (--only consumer, ${date})`,
+          ...renderConsumerSummary(report),
+          '',
+          `plan: ${plan.rounds} rounds × ${plan.roundMs} ms after ${plan.warmupMs} ms of warm-up; ` +
+            `1-min load average ${report.load![0].toFixed(1)} → ${report.load![1].toFixed(1)} on ${report.cpu}`,
+        ].join('\n')
+      : renderReport(report)
   process.stdout.write(`${markdown}\n`)
   // The headline again at the end, where a terminal leaves it in view.
-  for (const line of headlineLines(report)) process.stdout.write(`${line}\n`)
+  const headline =
+    options.only === 'consumer' ? consumerHeadlineLines(report) : headlineLines(report)
+  for (const line of headline) process.stdout.write(`${line}\n`)
   if (options.write) {
     const target = join(root, 'bench', 'RESULTS.md')
     writeFileSync(target, markdown)

@@ -45,6 +45,17 @@ describe('bench options', () => {
     expect(() => parseOptions([], { SEALWIRE_BENCH_WARMUP_MS: '0' })).toThrow(RangeError)
   })
 
+  it('--only consumer selects the consumer rows; any other value, or with --write, is refused', () => {
+    expect(parseOptions(['--only', 'consumer'], {}).only).toBe('consumer')
+    expect(parseOptions([], {}).only).toBeUndefined()
+    expect(() => parseOptions(['--only', 'agent'], {})).toThrow(
+      new TypeError('--only: expected consumer, got "agent"'),
+    )
+    expect(() => parseOptions(['--only', 'consumer', '--write'], {})).toThrow(
+      new TypeError('--only gives a partial report: it cannot be written (--write)'),
+    )
+  })
+
   it('refuses unknown flags, positionals and repeated flags', () => {
     expect(() => parseOptions(['--wirte'], {})).toThrow(TypeError)
     expect(() => parseOptions(['results.md'], {})).toThrow(TypeError)
@@ -57,6 +68,7 @@ describe('bench options', () => {
       '--write',
       '--quick',
       '--help',
+      '--only consumer',
       'SEALWIRE_BENCH_ROUNDS',
       'SEALWIRE_BENCH_RSS_READINGS',
       'SEALWIRE_BENCH_BROKER',
