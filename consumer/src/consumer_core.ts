@@ -18,6 +18,8 @@ import { systemClock } from '../../platform/src/index.ts'
 import type { Clock } from '../../platform/src/index.ts'
 import type { DeadLetterStore } from './dead_letters/dead_letter_store.ts'
 import { isThrottling } from './keys/kms_gate.ts'
+import { hsmFallbackUnwrap } from './keys/hsm_fallback.ts'
+import type { HsmFallbackOptions } from './keys/hsm_fallback.ts'
 import { createKeyLayer } from './keys/key_layer.ts'
 import type { KeyLayer, KeyLayerSettings } from './keys/key_layer.ts'
 import type { KeyRing } from './keys/key_ring.ts'
@@ -34,6 +36,8 @@ export interface ConsumerCoreOptions {
   readonly session?: KmsSession | undefined
   /** Instead of a session: any `Unwrap` (tests). */
   readonly unwrap?: Unwrap | undefined
+  /** Decryption through the in-house HSM when KMS is unavailable (keys/hsm_fallback.ts). */
+  readonly hsmFallback?: Omit<HsmFallbackOptions, 'primary' | 'onFallback' | 'clock'> | undefined
   readonly state: ConsumerState
   readonly sink: Sink
   readonly deadLetters: DeadLetterStore
@@ -106,6 +110,27 @@ export function createConsumerCore(options: ConsumerCoreOptions): ConsumerCore {
     inner = options.unwrap
   } else {
     throw new TypeError('createConsumerCore: give a session or an unwrap')
+  }
+  if (options.hsmFallback !== undefined) {
+    inner = hsmFallbackUnwrap({
+      ...options.hsmFallback,
+      primary: inner,
+      clock: options.clock,
+      onFallback: (e) => {
+        metrics.hsmFallbacks.inc({ to: e.to, outcome: e.outcome })
+        options.log.warn(
+          {
+            event: 'hsm-fallback',
+            kid: e.kid,
+            from: e.from,
+            to: e.to,
+            reason: e.reason,
+            outcome: e.outcome,
+          },
+          `epoch key through the ${e.to === 'hsm' ? 'HSM' : 'KMS'} (${e.reason}): ${e.outcome}`,
+        )
+      },
+    })
   }
   const keys = createKeyLayer({
     ring: options.ring,

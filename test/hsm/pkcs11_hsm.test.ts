@@ -105,7 +105,11 @@ describe.skipIf(skipWithout(softhsmPresent(), 'SoftHSM2 (apt-get install softhsm
         { key: pub, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' },
         cek,
       )
-      expect(Buffer.from(await hsm.decrypt(alias, ct)).equals(cek)).toBe(true)
+      const plain = await hsm.decrypt(alias, ct)
+      expect(Buffer.from(plain).equals(cek)).toBe(true)
+      // An array of its own: not a Buffer view into a pool (whose slice() would share memory).
+      expect(Buffer.isBuffer(plain)).toBe(false)
+      expect(plain.buffer.byteLength).toBe(32)
       const sha1 = publicEncrypt(
         { key: pub, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' },
         cek,

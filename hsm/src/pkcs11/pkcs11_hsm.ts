@@ -85,6 +85,17 @@ function oaep(hash: OaepHash): graphene.IAlgorithm {
   }
 }
 
+/**
+ * The bytes in an array of their own (not a view into a pooled or larger buffer, which a caller
+ * reading `.buffer` would see whole); the source is zeroed.
+ */
+function standalone(b: Buffer): Uint8Array {
+  const out = new Uint8Array(b.length)
+  out.set(b)
+  b.fill(0)
+  return out
+}
+
 const AES_KEY_WRAP_PAD: graphene.IAlgorithm = { name: 'AES_KEY_WRAP_PAD', params: null }
 const RSA_X_509: graphene.IAlgorithm = { name: 'RSA_X_509', params: null }
 
@@ -473,7 +484,7 @@ export class Pkcs11Hsm implements Hsm {
       if (CIPHERTEXT_CKRS.has(ckrOf(err))) throw new DecryptionFailedError()
       throw new HsmError('ERR_HSM_OPERATION', `${this.name}: decryption failed: ${ckrOf(err)}`)
     }
-    if (caps.decrypt === 'oaep-sha256') return out
+    if (caps.decrypt === 'oaep-sha256') return standalone(out)
     // CKM_RSA_X_509 returns the integer's bytes; keep its leading zeros to k bytes.
     const em = Buffer.alloc(k)
     out.copy(em, k - out.length)
@@ -481,7 +492,7 @@ export class Pkcs11Hsm implements Hsm {
     const message = oaepDecodeSha256(em, k)
     em.fill(0)
     if (message === undefined) throw new DecryptionFailedError()
-    return message
+    return standalone(message)
   }
 
   /**
