@@ -383,6 +383,7 @@ export async function runFleet(options: FleetOptions, io: FleetIo): Promise<Flee
 
     // 6. Load and faults
     const tail = new SinkTail(sinkPath)
+    cleanups.push(() => tail.close())
     const samples: FleetSample[] = []
     const outboxDepth = (): number => {
       let n = 0
@@ -530,7 +531,7 @@ export async function runFleet(options: FleetOptions, io: FleetIo): Promise<Flee
     }
     const metricsText = await consumerMetrics(metricsPort).catch(() => '')
     await consumer.stop(CONSUMER_STOP_MS)
-    await tail.poll()
+    await tail.close()
     await tap.stop()
 
     // 8. Verdict
