@@ -37,6 +37,13 @@ const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
 const latin1Slice = (
   globalThis as { Buffer?: { prototype: { latin1Slice?: (start: number, end: number) => string } } }
 ).Buffer?.prototype.latin1Slice
+/**
+ * Short ASCII strings met lately, keyed by length and bytes (7 bits a byte: at most 6 × 7 + 3 bits,
+ * an exact safe integer). A memo of a pure function: what it returns is what decoding the bytes
+ * gives. Bounded: cleared when full.
+ */
+const shortStrings = new Map<number, string>()
+const SHORT_STRINGS_KEPT = 4096
 /** Scratch for reading floats without a DataView per call (filled and read synchronously). */
 const scratch = new Float64Array(1)
 const scratchBytes = new Uint8Array(scratch.buffer)
@@ -104,16 +111,26 @@ function readText(c: Cursor, ai: number): Maybe<string> {
   if (n < 0 || end > b.length) return GIVE_UP
   c.pos = end
   c.textBytes = n
-  if (n <= 8) {
-    // Short ASCII (stream names, map keys): no native call.
-    let s = ''
+  if (n <= 6) {
+    // Short ASCII (stream names, map keys): the same few strings in every message, so they come
+    // from a small table keyed by their bytes (no string built, no native call).
+    let code = n
     let i = start
     for (; i < end; i++) {
       const ch = b[i]!
       if (ch >= 0x80) break
-      s += String.fromCharCode(ch)
+      code = code * 128 + ch
     }
-    if (i === end) return s
+    if (i === end) {
+      let s = shortStrings.get(code)
+      if (s === undefined) {
+        s = ''
+        for (let j = start; j < end; j++) s += String.fromCharCode(b[j]!)
+        if (shortStrings.size >= SHORT_STRINGS_KEPT) shortStrings.clear()
+        shortStrings.set(code, s)
+      }
+      return s
+    }
   } else if (latin1Slice !== undefined) {
     let i = start
     while (i < end && b[i]! < 0x80) i++
