@@ -136,11 +136,17 @@ export class Opener {
    *   `ERR_UNWRAP_UNAVAILABLE` or `ERR_KEY_STORE_UNAVAILABLE` (transient: retry), or
    *   `ERR_DECRYPTION_FAILED`.
    */
-  async open(bytes: Uint8Array, deviceId: string): Promise<Opened> {
-    checkDeviceId(deviceId)
-    const parsed = parseEnvelope(bytes, this.limits)
-    if (parsed.form === 'compact') return this.#openCompact(parsed, deviceId)
-    return this.#openFull(parsed, deviceId)
+  open(bytes: Uint8Array, deviceId: string): Promise<Opened> {
+    // Not `async` (as openCompact): a warm compact open makes one promise, and a synchronous
+    // throw still becomes a rejection.
+    try {
+      checkDeviceId(deviceId)
+      const parsed = parseEnvelope(bytes, this.limits)
+      if (parsed.form === 'compact') return this.#openCompact(parsed, deviceId)
+      return this.#openFull(parsed, deviceId)
+    } catch (err) {
+      return Promise.reject(err)
+    }
   }
 
   /**

@@ -431,7 +431,7 @@ describe('Opener', () => {
     )
   })
 
-  it('openCompact reports every failure as a rejection, never a synchronous throw', async () => {
+  it('open and openCompact report every failure as a rejection, never a synchronous throw', async () => {
     const opener = new Opener({ unwrap })
     let result: Promise<unknown> | undefined
     expect(() => (result = opener.openCompact(Uint8Array.of(0xff), 'gw-1'))).not.toThrow()
@@ -442,6 +442,16 @@ describe('Opener', () => {
     let bad: Promise<unknown> | undefined
     expect(() => (bad = opener.openCompact(Uint8Array.of(0xff), ''))).not.toThrow()
     await expect(bad).rejects.toThrow(new TypeError('deviceId: expected a non-empty string'))
+    // open (either form) likewise.
+    let viaOpen: Promise<unknown> | undefined
+    expect(() => (viaOpen = opener.open(Uint8Array.of(0xff), 'gw-1'))).not.toThrow()
+    expect(await failure(viaOpen!)).toEqual({
+      code: 'ERR_ENVELOPE_MALFORMED',
+      message: 'CBOR decode error: unexpected break',
+    })
+    let badOpen: Promise<unknown> | undefined
+    expect(() => (badOpen = opener.open(Uint8Array.of(0xff), ''))).not.toThrow()
+    await expect(badOpen).rejects.toThrow(new TypeError('deviceId: expected a non-empty string'))
   })
 })
 
