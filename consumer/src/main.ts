@@ -38,11 +38,16 @@ import type { CheckedSettings, Needs } from './config/check_settings.ts'
 import type { ConsumerSettings } from './config/defaults.ts'
 import { FLAG_SETTINGS, loadSettings, settingEnvNames } from './config/load_settings.ts'
 import { createConsumerCore } from './consumer_core.ts'
-import type { ConsumerCore } from './consumer_core.ts'
+import type { ConsumerCore, ConsumerCoreOptions } from './consumer_core.ts'
 import { DEAD_LETTER_REASONS } from './dead_letters/dead_letter_store.ts'
 import type { DeadLetterStore } from './dead_letters/dead_letter_store.ts'
 import { deadLettersFromSpec } from './dead_letters/index.ts'
 import { loadKeyRing } from './keys/key_ring.ts'
+import type { KeyRing } from './keys/key_ring.ts'
+import { hsmLabelsFor } from './keys/hsm_labels.ts'
+import { checkHsmSettings } from './config/check_hsm.ts'
+import type { CheckedHsm } from './config/check_hsm.ts'
+import { Pkcs11Hsm } from '../../hsm/src/index.ts'
 import { startMetricsServer } from './metrics/metrics_server.ts'
 import type { MetricsServer } from './metrics/metrics_server.ts'
 import type { PipelineSettings } from './pipeline/pipeline.ts'
@@ -82,6 +87,11 @@ const exitCodeOf = exitCodeTable({
     'ERR_SINK_FILE_INVALID',
     'ERR_SINK_TABLE_INVALID',
     'ERR_STATE_WINDOW_MISMATCH',
+    'ERR_HSM_LOGIN',
+    'ERR_HSM_KEY_NOT_FOUND',
+    'ERR_HSM_KEY_EXISTS',
+    'ERR_HSM_UNSUPPORTED',
+    'ERR_HSM_OPERATION',
   ],
   [CONSUMER_EXIT.data]: ['ERR_DEAD_LETTER_INVALID'],
   [CONSUMER_EXIT.unavailable]: [
@@ -90,6 +100,7 @@ const exitCodeOf = exitCodeTable({
     'ERR_STATE_UNAVAILABLE',
     'ERR_SINK_UNAVAILABLE',
     'ERR_DEAD_LETTERS_UNAVAILABLE',
+    'ERR_HSM_UNAVAILABLE',
   ],
   [CONSUMER_EXIT.io]: ['ERR_IO'],
 })
@@ -337,14 +348,42 @@ class Opened {
   }
 }
 
+/** Opens the HSM of the fallback and maps the served kids to its key labels. */
+async function openHsmFallback(
+  h: CheckedHsm,
+  ring: KeyRing,
+  opened: Opened,
+  log: Logger,
+): Promise<NonNullable<ConsumerCoreOptions['hsmFallback']>> {
+  const hsm = opened.add(
+    await Pkcs11Hsm.open({ module: h.module, tokenLabel: h.tokenLabel, pin: h.pin }),
+    (x) => x.close(),
+  )
+  const labels = await hsmLabelsFor(hsm, h.keyLabels, ring)
+  const caps = await hsm.capabilities()
+  log.info(
+    {
+      event: 'hsm-fallback-ready',
+      hsm: hsm.name,
+      order: h.order,
+      decrypt: caps.decrypt,
+      kids: [...labels.keys()],
+    },
+    `HSM fallback: ${hsm.name}, ${h.order}`,
+  )
+  return { hsm, labels, order: h.order, kmsRetryAfterMs: h.kmsRetryAfterMs }
+}
+
 /** Opens the state, dead letters, sink, KMS session and key ring, and builds the core. */
 async function openCore(
-  s: ConsumerSettings,
+  checked: CheckedSettings,
   io: CliIo,
   parts: ConsumerParts,
   opened: Opened,
   log: Logger,
 ): Promise<{ state: ConsumerState; letters: DeadLetterStore; sink: Sink; core: ConsumerCore }> {
+  const s = checked.settings
+  const hsmSettings = await checkHsmSettings(checked, io.env)
   const state = opened.add(await parts.openState(s), (x) => x.close())
   const letters = opened.add(await parts.openDeadLetters(s), (x) => x.close())
   const sink = opened.add(await parts.openSink(s, io), (x) => x.close())
@@ -361,6 +400,8 @@ async function openCore(
       `serving key ${k.keyArn}`,
     )
   }
+  const hsmFallback =
+    hsmSettings === undefined ? undefined : await openHsmFallback(hsmSettings, ring, opened, log)
   const core = createConsumerCore({
     ring,
     session,
@@ -369,6 +410,7 @@ async function openCore(
     deadLetters: letters,
     settings: { keys: keySettings(s), pipeline: pipelineSettings(s) },
     log,
+    hsmFallback,
   })
   late.core = core
   return { state, letters, sink, core }
@@ -380,7 +422,7 @@ async function run(checked: CheckedSettings, io: CliIo, parts: ConsumerParts): P
   const opened = new Opened()
   let fatal: unknown
   try {
-    const { state, letters, sink, core: c } = await openCore(s, io, parts, opened, log)
+    const { state, letters, sink, core: c } = await openCore(checked, io, parts, opened, log)
     let stopping = false
     let metrics: MetricsServer | undefined
     if (checked.metrics !== undefined) {
@@ -458,7 +500,7 @@ async function replay(checked: CheckedSettings, io: CliIo, parts: ConsumerParts)
   const log = makeLogger(s.log.level, io)
   const opened = new Opened()
   try {
-    const { letters, core } = await openCore(s, io, parts, opened, log)
+    const { letters, core } = await openCore(checked, io, parts, opened, log)
     const prefix = `${s.topicPrefix}/`
     const summary = await replayDeadLetters(core.pipeline, letters, {
       isAnnouncement: (topic) => topic.startsWith(prefix) && topic.endsWith('/key'),

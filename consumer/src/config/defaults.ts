@@ -53,6 +53,20 @@ export interface ConsumerSettings {
     connectionTimeoutMs: number
     requestTimeoutMs: number
   }>
+  /** Decryption through the in-house HSM when KMS is unavailable (README "HSM fallback"). */
+  readonly hsm: Readonly<{
+    module: string
+    /** Unset: no HSM fallback. */
+    tokenLabel: string | undefined
+    /** The environment variable holding the PIN (the PIN itself is never a setting). */
+    pinEnv: string
+    /** Instead of `pinEnv`: a file whose first line is the PIN (mode 0600). */
+    pinFile: string | undefined
+    /** Labels of the RSA key pairs in the HSM, each the same key as a served KMS key. */
+    keyLabels: readonly string[]
+    order: 'kms-first' | 'hsm-first'
+    kmsRetryAfterMs: number
+  }>
   readonly epochs: Readonly<{
     cacheEntries: number
     cacheTtlMs: number
@@ -109,6 +123,15 @@ export const consumerDefaults: ConsumerSettings = Object.freeze({
     maxRetries: kmsClientDefaults.retry.maxRetries,
     connectionTimeoutMs: kmsClientDefaults.connectionTimeoutMs,
     requestTimeoutMs: kmsClientDefaults.requestTimeoutMs,
+  }),
+  hsm: Object.freeze({
+    module: '/usr/lib/softhsm/libsofthsm2.so',
+    tokenLabel: undefined,
+    pinEnv: 'SEALWIRE_HSM_PIN',
+    pinFile: undefined,
+    keyLabels: Object.freeze([]),
+    order: 'kms-first',
+    kmsRetryAfterMs: 30_000,
   }),
   epochs: Object.freeze({
     cacheEntries: 50_000,

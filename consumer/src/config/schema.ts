@@ -106,6 +106,35 @@ export const ConsumerSettingsSchema = Type.Object(
         Closed,
       ),
     ),
+    hsm: Type.Optional(
+      Type.Object(
+        {
+          module: Type.Optional(Text('PKCS#11 library of the HSM')),
+          tokenLabel: Type.Optional(
+            Type.String({
+              minLength: 1,
+              maxLength: 32,
+              description: 'PKCS#11 token label; set it to turn the HSM fallback on',
+            }),
+          ),
+          pinEnv: Type.Optional(
+            Type.String({
+              pattern: '^[A-Za-z_][A-Za-z0-9_]{0,127}$',
+              description: 'environment variable holding the user PIN',
+            }),
+          ),
+          pinFile: Type.Optional(Text('file whose first line is the user PIN, mode 0600')),
+          keyLabels: Type.Optional(
+            Type.Array(Type.String({ pattern: '^[A-Za-z0-9._-]{1,64}$' }), { maxItems: 16 }),
+          ),
+          order: Type.Optional(Type.Union([Type.Literal('kms-first'), Type.Literal('hsm-first')])),
+          kmsRetryAfterMs: Type.Optional(
+            Int(0, HOUR, 'after KMS was unavailable, go to the HSM directly for this long, ms'),
+          ),
+        },
+        Closed,
+      ),
+    ),
     epochs: Type.Optional(
       Type.Object(
         {
