@@ -47,6 +47,7 @@ describe('formatSummary', () => {
         'sequence reuses: 0',
         'unexplained gaps: 0',
         'sequence numbers missing: 0 (0 announcements, 0 never published, 0 dead-lettered, 0 unexplained)',
+        "clock: 0 records stamped before their device's clock synced, time went backwards 0 times",
         'delivered, never confirmed: 0',
         'redeliveries on the wire: 0',
         'epochs: 1',
@@ -87,7 +88,7 @@ describe('formatSummary', () => {
     expect(lines).toContain('duplicated: 1')
     expect(lines).toContain('nonce repeats: 1')
     expect(lines).toContain('dead letters: 0 expected, 1 unexpected (decryption-failed 1)')
-    expect(lines.slice(16)).toEqual([
+    expect(lines.slice(17)).toEqual([
       '  e.g. lost: dev-1 value 1 (stream s)',
       '  e.g. duplicated: dev-1 value 0 delivered 2 times',
       '  e.g. nonce repeat: dev-1 epoch 0011223344556677 seq 2: 2 different payloads',

@@ -347,3 +347,44 @@ describe('verifyFleet: faults injected on purpose', () => {
     )
   })
 })
+
+describe('verifyFleet: record time', () => {
+  const rec = (seq: number, time: number, clock: 0 | 1) => ({
+    deviceId: 'dev-1',
+    seq,
+    index: 0,
+    stream: 's',
+    time,
+    clock,
+    value: seq,
+    epochId: '0011223344556677',
+    receivedAt: time + 5,
+  })
+  const evidence = (delivered: ReturnType<typeof rec>[]) => ({
+    confirmed: delivered.map((r) => ({
+      deviceId: r.deviceId,
+      stream: 's',
+      value: r.value,
+      confirmedAt: 0,
+    })),
+    delivered,
+    wire: [],
+    kms: { decryptCalls: 0 },
+    deadLetters: [],
+  })
+
+  it('counts records stamped before the clock synced, and passes a time that only goes up', () => {
+    const v = verifyFleet(
+      evidence([rec(1, 1_000, 1), rec(2, 1_000, 1), rec(3, 1_700_000_000_000, 0)]),
+    )
+    expect(v.clock).toEqual({ unsynced: 2, backwards: 0 })
+    expect(v.failures).toEqual([])
+  })
+
+  it('fails clock-backwards when a later sequence number has an earlier time, whatever the delivery order', () => {
+    const v = verifyFleet(evidence([rec(3, 2_000, 0), rec(1, 1_000, 1), rec(2, 3_000, 0)]))
+    expect(v.clock).toEqual({ unsynced: 1, backwards: 1 })
+    expect(v.failures).toEqual(['clock-backwards'])
+    expect(v.examples.clockBackwards).toEqual(['dev-1 seq 3[0] at 2000 after seq 2[0] at 3000'])
+  })
+})

@@ -51,6 +51,8 @@ import { ProgressLine } from './progress_line.ts'
 import type { ChildEnv } from './programs.ts'
 import { runProgram, startProgram } from './programs.ts'
 import { SinkTail } from './sink_tail.ts'
+import { UsageTracker } from './process_usage.ts'
+import type { GroupUsage } from './process_usage.ts'
 
 /** Everything a run is given (the CLI's flags, resolved against `fleetDefaults`). */
 export interface FleetOptions {
@@ -92,6 +94,10 @@ export interface FleetResult {
   readonly kmsCalls: Readonly<Record<string, number>> | undefined
   /** Seconds the drain took, and whether it completed. */
   readonly drain: { readonly seconds: number; readonly complete: boolean }
+  /** CPU and peak memory of the device hosts and the consumer (Linux; undefined elsewhere). */
+  readonly usage:
+    | { readonly hosts: GroupUsage; readonly consumer: GroupUsage; readonly seconds: number }
+    | undefined
 }
 
 /** Where a run reports progress. */
@@ -458,7 +464,13 @@ export async function runFleet(options: FleetOptions, io: FleetIo): Promise<Flee
     }
     for (const f of plan.timed) later(f.at, () => apply(f))
     const tick = setInterval(() => load.tick(), options.tickMs)
+    const usage = new UsageTracker()
+    const sampleUsage = (): void => {
+      for (const h of hosts) usage.sample('hosts', h.pid)
+      usage.sample('consumer', consumer.child.pid)
+    }
     const sample = async (): Promise<void> => {
+      sampleUsage()
       await tail.poll()
       const s: FleetSample = {
         t: tNow(),
@@ -525,6 +537,8 @@ export async function runFleet(options: FleetOptions, io: FleetIo): Promise<Flee
     )
 
     // stop devices, then the consumer, then the tap
+    sampleUsage()
+    const usageSeconds = (Date.now() - loadStart) / 1000
     for (const h of hosts) {
       expectedExit.add(h.index)
       await h.stop(HOST_STOP_MS)
@@ -597,6 +611,9 @@ export async function runFleet(options: FleetOptions, io: FleetIo): Promise<Flee
       kms: kms !== undefined ? `kms-local at ${endpoint} (in process)` : endpoint,
       kmsCalls: kms?.calls(),
       drain: { seconds: drainSeconds, complete },
+      usage: usage.available
+        ? { hosts: usage.total('hosts'), consumer: usage.total('consumer'), seconds: usageSeconds }
+        : undefined,
     }
   } finally {
     progress.done()

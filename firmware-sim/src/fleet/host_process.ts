@@ -45,6 +45,11 @@ export class HostProcess {
     this.#stderr = createWriteStream(stderrLog, { flags: 'a' })
   }
 
+  /** The running incarnation's process id. */
+  get pid(): number | undefined {
+    return this.#child?.pid
+  }
+
   /** True while an incarnation runs. */
   get running(): boolean {
     return this.#child !== undefined

@@ -191,6 +191,13 @@ function summaryText(r: FleetResult): string {
     `faults injected: ${[...faultCounts].map(([k, n]) => `${k} ${n}`).join(', ') || 'none'}`,
     `readings offered: ${c.offered}, confirmed (200): ${c.confirmed}, refused: ${refused}, unanswered (power cut mid-request): ${c.unanswered}`,
     `drain: ${r.drain.complete ? 'complete' : 'INCOMPLETE'} in ${r.drain.seconds.toFixed(1)} s`,
+    `throughput: ${(r.verdict.delivered / Math.max(1, r.usage?.seconds ?? r.run.durationMs / 1000)).toFixed(1)} readings/s delivered (load + drain)`,
+    ...(r.usage === undefined
+      ? ['resources: not measured (Linux /proc only)']
+      : [
+          `device hosts: ${r.usage.hosts.processes} processes (reboots included), CPU ${r.usage.hosts.cpuSec.toFixed(1)} s (${((100 * r.usage.hosts.cpuSec) / r.usage.seconds).toFixed(0)} % of one core), peak RSS ${r.usage.hosts.maxPeakRssMiB.toFixed(0)} MiB max per process, ${r.usage.hosts.sumPeakRssMiB.toFixed(0)} MiB summed`,
+          `consumer: CPU ${r.usage.consumer.cpuSec.toFixed(1)} s (${((100 * r.usage.consumer.cpuSec) / r.usage.seconds).toFixed(0)} % of one core), peak RSS ${r.usage.consumer.maxPeakRssMiB.toFixed(0)} MiB`,
+        ]),
     formatSummary(r.verdict),
   ]
   if (r.reportPath !== undefined) lines.push(`report: ${r.reportPath}`)
@@ -217,6 +224,7 @@ export async function main(argv: readonly string[], io: Partial<CliIo> = {}): Pr
           faults: result.run.faults,
           kmsCalls: result.kmsCalls ?? null,
           drain: result.drain,
+          usage: result.usage ?? null,
           report: result.reportPath ?? null,
         })}\n`,
       )

@@ -21,6 +21,7 @@ const EXAMPLE_LABELS = Object.freeze({
   nonceRepeats: 'nonce repeat',
   sequenceReuses: 'sequence reuse',
   unexplainedGaps: 'unexplained gap',
+  clockBackwards: 'time backwards',
 } as const)
 
 /** Control characters out of a string shown on a terminal. */

@@ -38,6 +38,10 @@ export function summaryRows(v: FleetVerdict): [string, string][] {
       `${g.missing} (${g.announcements} announcements, ${g.neverPublished} never published, ` +
         `${g.deadLettered} dead-lettered, ${g.unexplained} unexplained)`,
     ],
+    [
+      'clock',
+      `${v.clock.unsynced} records stamped before their device's clock synced, time went backwards ${v.clock.backwards} times`,
+    ],
     ['delivered, never confirmed', String(v.unconfirmedDelivered)],
     ['redeliveries on the wire', String(v.redeliveries)],
     ['epochs', String(v.epochs)],

@@ -118,6 +118,13 @@ export interface FleetVerdict {
     /** Delivered messages (device, seq) the tap never saw: its coverage gap. */
     readonly notSeen: number
   }
+  /** Record times (VERIFY.md, "Clock"). */
+  readonly clock: {
+    /** Delivered records flagged `clock: 1` (stamped before the device's clock was trusted). */
+    readonly unsynced: number
+    /** Records whose time is below the previous record's of the same device, in (seq, index) order. */
+    readonly backwards: number
+  }
   readonly deadLettered: {
     readonly expected: number
     readonly unexpected: number
@@ -130,5 +137,6 @@ export interface FleetVerdict {
     readonly nonceRepeats: readonly string[]
     readonly sequenceReuses: readonly string[]
     readonly unexplainedGaps: readonly string[]
+    readonly clockBackwards: readonly string[]
   }
 }

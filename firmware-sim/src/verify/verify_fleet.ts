@@ -40,6 +40,8 @@ interface DeviceState {
   readonly reused: Map<number, Set<string>>
   /** What the wire carried under each sequence number: one entry, more when it differs. */
   readonly wire: Map<number, Seen | Seen[]>
+  /** Record times in delivery order, with their position: (seq, index, time). */
+  readonly times: [number, number, number][]
 }
 
 function newDevice(): DeviceState {
@@ -50,6 +52,7 @@ function newDevice(): DeviceState {
     wireData: new Set(),
     wireKey: new Set(),
     deadLettered: new Set(),
+    times: [],
     epochOf: new Map(),
     reused: new Map(),
     wire: new Map(),
@@ -150,12 +153,15 @@ export function verifyFleet(evidence: FleetEvidence): FleetVerdict {
 
   // 2. Delivered lines: copies per (device, value); sequence numbers and epochs per device.
   let delivered = 0
+  let unsynced = 0
   for (const r of evidence.delivered) {
     delivered++
     const d = device(r.deviceId)
     const key = valueKey(r.value)
     d.copies.set(key, (d.copies.get(key) ?? 0) + 1)
     d.delivered.add(r.seq)
+    d.times.push([r.seq, r.index, r.time])
+    if (r.clock === 1) unsynced++
     noteEpochSeen(r.deviceId, r.epochId)
     noteEpoch(d, r.seq, r.epochId)
   }
@@ -275,7 +281,25 @@ export function verifyFleet(evidence: FleetEvidence): FleetVerdict {
     gaps.neverPublished += missing - explained
   }
 
-  // 6. KMS Decrypt against epochs.
+  // 6. Record time per device, in (seq, index) order: never backwards (VERIFY.md, "Clock").
+  const backwardsExamples = new Examples(limit)
+  let backwards = 0
+  for (const [id, d] of devices) {
+    d.times.sort((a, b) => a[0] - b[0] || a[1] - b[1])
+    for (let i = 1; i < d.times.length; i++) {
+      const [seq, index, time] = d.times[i]!
+      const prev = d.times[i - 1]!
+      if (time < prev[2]) {
+        backwards++
+        backwardsExamples.add(
+          () =>
+            `${id} seq ${seq}[${index}] at ${time} after seq ${prev[0]}[${prev[1]}] at ${prev[2]}`,
+        )
+      }
+    }
+  }
+
+  // 7. KMS Decrypt against epochs.
   let epochCount = 0
   for (const set of epochs.values()) epochCount += set.size
   const decryptPerEpoch =
@@ -288,6 +312,7 @@ export function verifyFleet(evidence: FleetEvidence): FleetVerdict {
   if (gaps.unexplained > 0) failures.push('unexplained-gaps')
   if (unexpectedLetters > 0) failures.push('dead-letters')
   if (decryptCalls > budget * epochCount) failures.push('kms-decrypt')
+  if (backwards > 0) failures.push('clock-backwards')
   const account: GapAccount = gaps
   return {
     ok: failures.length === 0,
@@ -308,6 +333,7 @@ export function verifyFleet(evidence: FleetEvidence): FleetVerdict {
     decryptPerEpoch,
     decryptBudget: budget,
     wire: { messages: wireMessages, malformed, notSeen },
+    clock: { unsynced, backwards },
     deadLettered: {
       expected: expectedLetters,
       unexpected: unexpectedLetters,
@@ -319,6 +345,7 @@ export function verifyFleet(evidence: FleetEvidence): FleetVerdict {
       nonceRepeats: nonceRepeats.list,
       sequenceReuses: sequenceReuses.list,
       unexplainedGaps: unexplained.list,
+      clockBackwards: backwardsExamples.list,
     },
   }
 }
