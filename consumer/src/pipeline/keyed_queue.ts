@@ -5,8 +5,9 @@
  *
  * A key is busy from the start of its running task until that task settles; the tasks queued
  * behind it wait in a plain list (no promise chain per key). A caller on the hot path can also
- * take an idle key itself ({@link KeyedQueue.tryEnter}) and hand it back when done
- * ({@link KeyedQueue.leave}), with no promise made for the queueing at all.
+ * take the key itself, at once when idle ({@link KeyedQueue.tryEnter}) or in its turn
+ * ({@link KeyedQueue.enter}), and hand it back when done ({@link KeyedQueue.leave}), with no
+ * promise made for the queueing at all.
  *
  * @example
  * ```ts
@@ -45,6 +46,21 @@ export class KeyedQueue {
     if (this.#waiting.has(key)) return false
     this.#waiting.set(key, [])
     return true
+  }
+
+  /**
+   * Calls `start` in `key`'s turn: at once when the key is idle, else after every task queued
+   * before it. `start` then runs alone under the key and must call {@link leave} exactly once
+   * when done (as after {@link tryEnter}); it must not throw.
+   */
+  enter(key: string, start: () => void): void {
+    const waiting = this.#waiting.get(key)
+    if (waiting === undefined) {
+      this.#waiting.set(key, [])
+      start()
+    } else {
+      waiting.push(start)
+    }
   }
 
   /** Ends the running task of `key`: the next one queued starts, or the key becomes idle. */

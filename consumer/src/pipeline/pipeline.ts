@@ -46,7 +46,12 @@ import {
   parseEnvelope,
   toHex,
 } from '../../../envelope/src/index.ts'
-import type { Opened, ParsedEnvelope, TelemetryRecord } from '../../../envelope/src/index.ts'
+import type {
+  Opened,
+  ParsedCompact,
+  ParsedEnvelope,
+  TelemetryRecord,
+} from '../../../envelope/src/index.ts'
 import { deviceIdFromTopic } from '../../../device-bundle/src/index.ts'
 import { fullJitterDelay, plain, systemClock } from '../../../platform/src/index.ts'
 import type { BackoffBounds, Clock } from '../../../platform/src/index.ts'
@@ -326,10 +331,11 @@ export class Pipeline {
   }
 
   /**
-   * The hot path, taken by a compact data message whose device has nothing else queued (so it
-   * runs under the device's turn at once): the same steps and checks as {@link #process} and
-   * {@link #data}, with no promise before the sink write when the epoch key and the replay state
-   * are at hand. `undefined` (nothing done, nothing counted) for any other message.
+   * The hot path, taken by a compact data message: the same steps and checks as
+   * {@link #process} and {@link #data}. When its device has nothing else queued it runs in the
+   * device's turn at once, with no promise before the sink write when the epoch key and the
+   * replay state are at hand; else it waits for its turn, already parsed. `undefined` (nothing
+   * done, nothing counted) for any other message.
    */
   #fast(msg: InboundMessage): Promise<Outcome> | undefined {
     if (this.#signal?.aborted) return undefined
@@ -346,9 +352,25 @@ export class Pipeline {
     const epochId = this.#epochHex(parsed.epochId)
     const owner = this.#keys.cache.deviceOf(epochId)
     if (owner !== undefined && owner !== deviceId) return undefined
-    if (!this.#queue.tryEnter(deviceId)) return undefined
     this.#metrics.hot.receivedData++
     this.#inFlight++
+    if (this.#queue.tryEnter(deviceId)) return this.#turn(msg, deviceId, parsed, epochId)
+    // The device is busy: this message waits for its turn, already parsed.
+    return new Promise<Outcome>((resolve) => {
+      this.#queue.enter(deviceId, () => resolve(this.#turn(msg, deviceId, parsed, epochId)))
+    })
+  }
+
+  /**
+   * A compact data message of the hot path in its device's turn (taken, and counted in flight):
+   * its steps, then the turn handed on and the message counted done.
+   */
+  #turn(
+    msg: InboundMessage,
+    deviceId: string,
+    parsed: ParsedCompact,
+    epochId: string,
+  ): Promise<Outcome> {
     let p: Promise<Result>
     try {
       p = this.#data(msg, deviceId, parsed, epochId, 'live')

@@ -69,6 +69,25 @@ describe('KeyedQueue', () => {
     expect(q.size).toBe(0)
   })
 
+  it('enter() starts at once on an idle key, else in turn after what was queued before it', async () => {
+    const q = new KeyedQueue()
+    const log: string[] = []
+    q.enter('a', () => log.push('e1'))
+    expect(log).toEqual(['e1']) // idle: at once
+    const r = q.run('a', async () => void log.push('r2'))
+    q.enter('a', () => {
+      log.push('e3')
+      setTimeout(() => q.leave('a'), 1)
+    })
+    await later(5)
+    expect(log).toEqual(['e1']) // e1 still holds the key
+    q.leave('a')
+    await r
+    await later(5)
+    expect(log).toEqual(['e1', 'r2', 'e3'])
+    expect(q.size).toBe(0)
+  })
+
   it('turns a task that throws synchronously into a rejection, and goes on', async () => {
     const q = new KeyedQueue()
     const bad = q.run('a', () => {
