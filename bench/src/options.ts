@@ -62,8 +62,8 @@ export interface Options {
   readonly agentPlan: AgentPlan
   /** The agent rows' broker: Mosquitto when it answers (`auto`), or the in-process aedes. */
   readonly broker: BrokerChoice
-  /** `--only consumer`: the consumer's rows alone, on both runtimes (a partial report). */
-  readonly only: 'consumer' | undefined
+  /** `--only consumer|files`: those rows alone, on both runtimes (a partial report). */
+  readonly only: 'consumer' | 'files' | undefined
 }
 
 /** Usage text for `--help`. */
@@ -82,6 +82,8 @@ against its bare peers. See bench/README.md.
             after ${defaultPlan.warmupMs} ms: a smoke check in well under a minute, too noisy for numbers to keep
   --only consumer  only the consumer's rows (raw AES-GCM decrypt, Opener.open, the consumer's
             pipeline, KMS calls), on Node then Bun: a partial report, never written (no --write)
+  --only files  only the large-file rows (stream seal/open at 1 MiB and 256 MiB against raw
+            AES-GCM and the AWS ESDK's streams, and sealwire-file's peak RSS at 256 MiB)
   --help    print this and exit
 
 environment (each overrides the plan, --quick or not):
@@ -127,8 +129,8 @@ export function parseOptions(args: readonly string[], env: NodeJS.ProcessEnv): O
     if (seen.has(token.name)) throw new TypeError(`--${token.name} given more than once`)
     seen.add(token.name)
   }
-  if (values.only !== undefined && values.only !== 'consumer') {
-    throw new TypeError(`--only: expected consumer, got ${JSON.stringify(values.only)}`)
+  if (values.only !== undefined && values.only !== 'consumer' && values.only !== 'files') {
+    throw new TypeError(`--only: expected consumer or files, got ${JSON.stringify(values.only)}`)
   }
   if (values.only !== undefined && values.write === true) {
     throw new TypeError('--only gives a partial report: it cannot be written (--write)')

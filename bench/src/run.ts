@@ -25,6 +25,8 @@ import { openBenchBroker } from './bench_broker.ts'
 import { createContext, SIZES, telemetryPayload } from './bench_context.ts'
 import { CANDIDATES } from './candidates.ts'
 import { runConsumerRows } from './consumer_rows.ts'
+import type { FileRows } from './file_rows.ts'
+import { measureFileRss, renderFileRows, runFileRows } from './file_rows.ts'
 import type { Plan, Timed } from './measure.ts'
 import { reason, runRounds, sinkValue } from './measure.ts'
 import type { AgentPlan, Options } from './options.ts'
@@ -73,12 +75,12 @@ async function runHalf(
   agentPlan: AgentPlan,
   brokerChoice: BrokerChoice,
   only: Options['only'],
-): Promise<RuntimeRun> {
+): Promise<RuntimeRun & { files?: FileRows }> {
   const started = performance.now()
   const ctx = createContext()
   const timed: Timed[] = []
   const rows: Omit<Row, 'rates'>[] = []
-  for (const size of only === 'consumer' ? [] : SIZES) {
+  for (const size of only !== undefined ? [] : SIZES) {
     const payload = telemetryPayload(size)
     for (const c of CANDIDATES) {
       const key = `${c.id}@${size}`
@@ -105,13 +107,19 @@ async function runHalf(
   log(`crypto rows done (sink ${sinkValue()}); the agent's rows`)
   let pairs: PairRow[] = []
   try {
-    if (only !== 'consumer') pairs = await runAgentRows(ctx.spkiDer, agentPlan, brokerChoice, log)
+    if (only === undefined) pairs = await runAgentRows(ctx.spkiDer, agentPlan, brokerChoice, log)
   } catch (err) {
     log(`agent rows: n/a (${reason(err)})`)
   }
   log("the consumer's rows")
-  const consumer = await runConsumerRows(ctx, plan, log)
+  const consumer =
+    only === 'files' ? { error: 'not run (--only files)' } : await runConsumerRows(ctx, plan, log)
   if (consumer.error !== undefined) log(`consumer rows: n/a (${consumer.error})`)
+  let files: FileRows | undefined
+  if (only !== 'consumer') {
+    log('the file rows')
+    files = await runFileRows(ctx, { rounds: Math.max(3, Math.ceil(plan.rounds / 3)) }, log)
+  }
   log('done')
   return {
     ok: true,
@@ -124,6 +132,7 @@ async function runHalf(
     }),
     pairs,
     consumer,
+    ...(files !== undefined && { files }),
   }
 }
 
@@ -185,7 +194,7 @@ function runBunHalf(
   plan: Plan,
   quick: boolean,
   only: Options['only'],
-): Promise<RuntimeRun | RuntimeFailure> {
+): Promise<(RuntimeRun & { files?: FileRows }) | RuntimeFailure> {
   const fail = (error: string): RuntimeFailure => ({ ok: false, runtime: 'Bun', error })
   const bun = join(root, 'node_modules', '.bin', 'bun')
   if (!existsSync(bun)) return Promise.resolve(fail(`no Bun binary at ${bun}`))
@@ -252,6 +261,10 @@ async function main(options: Options): Promise<void> {
   log('starting the Bun half')
   const bun = await runBunHalf(root, plan, options.quick, options.only)
   if (!bun.ok) log(`Bun half: n/a (${bun.error})`)
+  if (options.only !== 'consumer') {
+    const rss = await measureFileRss(root, log)
+    Object.assign(node, { files: { rates: [], ...node.files, rss } })
+  }
   const memory =
     options.only === undefined
       ? await runMemoryRows(root, agentPlan.rssReadings, options.broker)
@@ -277,15 +290,25 @@ async function main(options: Options): Promise<void> {
           `plan: ${plan.rounds} rounds × ${plan.roundMs} ms after ${plan.warmupMs} ms of warm-up; ` +
             `1-min load average ${report.load![0].toFixed(1)} → ${report.load![1].toFixed(1)} on ${report.cpu}`,
         ].join('\n')
-      : renderReport(report)
-  process.stdout.write(`${markdown}\n`)
+      : options.only === 'files'
+        ? `# sealwire benchmark: the file rows only (--only files, ${date})`
+        : renderReport(report)
+  const fileSection = renderFileRows([
+    ['Node', node.files],
+    ['Bun', bun.ok ? bun.files : undefined],
+  ]).join('\n')
+  process.stdout.write(`${markdown}\n${options.only === 'consumer' ? '' : `${fileSection}\n`}`)
   // The headline again at the end, where a terminal leaves it in view.
   const headline =
-    options.only === 'consumer' ? consumerHeadlineLines(report) : headlineLines(report)
+    options.only === 'consumer'
+      ? consumerHeadlineLines(report)
+      : options.only === 'files'
+        ? []
+        : headlineLines(report)
   for (const line of headline) process.stdout.write(`${line}\n`)
   if (options.write) {
     const target = join(root, 'bench', 'RESULTS.md')
-    writeFileSync(target, markdown)
+    writeFileSync(target, `${markdown}\n${fileSection}\n`)
     process.stdout.write(`wrote ${target}\n`)
   }
 }

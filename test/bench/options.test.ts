@@ -47,9 +47,10 @@ describe('bench options', () => {
 
   it('--only consumer selects the consumer rows; any other value, or with --write, is refused', () => {
     expect(parseOptions(['--only', 'consumer'], {}).only).toBe('consumer')
+    expect(parseOptions(['--only', 'files'], {}).only).toBe('files')
     expect(parseOptions([], {}).only).toBeUndefined()
     expect(() => parseOptions(['--only', 'agent'], {})).toThrow(
-      new TypeError('--only: expected consumer, got "agent"'),
+      new TypeError('--only: expected consumer or files, got "agent"'),
     )
     expect(() => parseOptions(['--only', 'consumer', '--write'], {})).toThrow(
       new TypeError('--only gives a partial report: it cannot be written (--write)'),

@@ -27,8 +27,8 @@
  * ```
  */
 import { abytes, equalBytes } from '../_bytes.ts'
-import { selectAead, TAG_BYTES } from '../crypto/aead.ts'
-import type { AeadBackend, AeadBackendName, AeadKey } from '../crypto/aead.ts'
+import { TAG_BYTES } from '../crypto/aead.ts'
+import type { AeadBackendName } from '../crypto/aead.ts'
 import type { Unwrap } from '../crypto/unwrap.ts'
 import {
   DecryptionFailedError,
@@ -42,6 +42,8 @@ import type { StreamHeader } from './header.ts'
 import { MAX_SEGMENTS, segmentNonce, streamLayout } from './segment.ts'
 import type { StreamLayout } from './segment.ts'
 import { defaultStreamOptions } from './stream_defaults.ts'
+import { segmentCipher } from './_segment_cipher.ts'
+import type { SegmentCipher } from './_segment_cipher.ts'
 import type { ByteSource } from './stream_sealer.ts'
 
 /** Options of {@link StreamOpener.create}, {@link openStream} and {@link openRandomAccess}. */
@@ -75,8 +77,7 @@ function defaultRandom(n: number): Uint8Array {
  */
 export class StreamOpener {
   readonly header: StreamHeader
-  readonly #aead: AeadBackend
-  readonly #key: AeadKey
+  readonly #cipher: SegmentCipher
   readonly #sealed: number
   readonly #buf: Uint8Array
   readonly #nonce = new Uint8Array(12)
@@ -84,10 +85,9 @@ export class StreamOpener {
   #index = 0
   #finished = false
 
-  private constructor(header: StreamHeader, aead: AeadBackend, key: AeadKey) {
+  private constructor(header: StreamHeader, cipher: SegmentCipher) {
     this.header = header
-    this.#aead = aead
-    this.#key = key
+    this.#cipher = cipher
     this.#sealed = header.segmentBytes + TAG_BYTES
     this.#buf = new Uint8Array(this.#sealed)
   }
@@ -114,7 +114,6 @@ export class StreamOpener {
     if (options.pinIds && !options.pinIds.some((p) => equalBytes(p, header.pinId))) {
       throw new EnvelopeInvalidError('stream header: the recipient kid is not a key of this opener')
     }
-    const aead = selectAead(options.aead)
     let cek: Uint8Array | undefined
     try {
       cek = await options.unwrap(Uint8Array.from(header.wrapped), Uint8Array.from(header.pinId))
@@ -128,7 +127,7 @@ export class StreamOpener {
       cek = (options.random ?? defaultRandom)(32)
     }
     try {
-      return new StreamOpener(header, aead, aead.importKey(cek))
+      return new StreamOpener(header, segmentCipher(cek, options.aead))
     } finally {
       cek.fill(0)
     }
@@ -151,7 +150,7 @@ export class StreamOpener {
     if (final && index > 0 && sealed.length === TAG_BYTES) throw new DecryptionFailedError()
     if (!final && sealed.length !== this.#sealed) throw new DecryptionFailedError()
     segmentNonce(this.#nonce, this.header.fileId, index, final)
-    return this.#aead.open(this.#key, this.#nonce, this.header.aad, sealed)
+    return this.#cipher.open(this.#nonce, this.header.aad, sealed)
   }
 
   /**

@@ -15,8 +15,7 @@
  * ```
  */
 import { abytes } from '../_bytes.ts'
-import { selectAead, TAG_BYTES } from '../crypto/aead.ts'
-import type { AeadBackend, AeadBackendName, AeadKey } from '../crypto/aead.ts'
+import type { AeadBackendName } from '../crypto/aead.ts'
 import type { KeyWrapper } from '../crypto/key_wrap.ts'
 import { SealRefusedError } from '../errors.ts'
 import type { RandomSource } from '../sealer.ts'
@@ -24,6 +23,8 @@ import { defaultStreamOptions } from './stream_defaults.ts'
 import { encodeStreamHeader, FILE_ID_BYTES } from './header.ts'
 import type { StreamHeader } from './header.ts'
 import { MAX_SEGMENTS, segmentNonce } from './segment.ts'
+import { segmentCipher } from './_segment_cipher.ts'
+import type { SegmentCipher } from './_segment_cipher.ts'
 
 /** Options of {@link StreamSealer.create} and {@link sealStream}. */
 export interface StreamSealOptions {
@@ -64,8 +65,7 @@ function draw(random: RandomSource, n: number): Uint8Array {
 export class StreamSealer {
   /** The stream's header: write its `bytes` before any segment. */
   readonly header: StreamHeader
-  readonly #aead: AeadBackend
-  readonly #key: AeadKey
+  readonly #cipher: SegmentCipher
   readonly #segment: number
   readonly #buf: Uint8Array
   readonly #nonce = new Uint8Array(12)
@@ -74,10 +74,9 @@ export class StreamSealer {
   #plaintextBytes = 0
   #finished = false
 
-  private constructor(header: StreamHeader, aead: AeadBackend, key: AeadKey) {
+  private constructor(header: StreamHeader, cipher: SegmentCipher) {
     this.header = header
-    this.#aead = aead
-    this.#key = key
+    this.#cipher = cipher
     this.#segment = header.segmentBytes
     this.#buf = new Uint8Array(header.segmentBytes)
   }
@@ -96,13 +95,12 @@ export class StreamSealer {
     if (typeof wrapper?.wrap !== 'function') throw new TypeError('wrapper: expected a KeyWrapper')
     const segmentBytes = options.segmentBytes ?? defaultStreamOptions.segmentBytes
     const random = options.random ?? defaultRandom
-    const aead = selectAead(options.aead)
     const cek = Uint8Array.from(draw(random, 32))
     const fileId = Uint8Array.from(draw(random, FILE_ID_BYTES))
     try {
       const wrapped = wrapper.wrapSync ? wrapper.wrapSync(cek) : await wrapper.wrap(cek)
       const header = encodeStreamHeader(segmentBytes, fileId, wrapper.pinId, wrapped)
-      return new StreamSealer(header, aead, aead.importKey(cek))
+      return new StreamSealer(header, segmentCipher(cek, options.aead))
     } finally {
       cek.fill(0)
     }
@@ -118,19 +116,18 @@ export class StreamSealer {
     return this.#index
   }
 
-  #seal(plaintext: Uint8Array, final: boolean): Uint8Array {
+  #seal(plaintext: Uint8Array, final: boolean, out: Uint8Array[]): void {
     if (this.#index >= MAX_SEGMENTS) {
       throw new SealRefusedError('ERR_KEY_USAGE_LIMIT', 'a stream holds at most 2^32 segments')
     }
     segmentNonce(this.#nonce, this.header.fileId, this.#index, final)
-    const out = new Uint8Array(plaintext.length + TAG_BYTES)
-    this.#aead.sealInto(this.#key, this.#nonce, this.header.aad, plaintext, out, 0)
+    for (const part of this.#cipher.seal(this.#nonce, this.header.aad, plaintext)) out.push(part)
     this.#index++
-    return out
   }
 
   /**
-   * Takes more plaintext; returns the segments it completed (possibly none). A full segment is
+   * Takes more plaintext; returns the sealed bytes of the segments it completed, in order
+   * (possibly none; a segment may come as two chunks, ciphertext then tag). A full segment is
    * held until more bytes arrive, because only then is it known not to be the last.
    *
    * @example
@@ -147,12 +144,12 @@ export class StreamSealer {
     this.#plaintextBytes += chunk.length
     while (at < chunk.length) {
       if (this.#fill === S) {
-        out.push(this.#seal(this.#buf, false))
+        this.#seal(this.#buf, false, out)
         this.#fill = 0
       }
       // A whole segment inside the chunk with more bytes after it: seal it in place, no copy.
       if (this.#fill === 0 && chunk.length - at > S) {
-        out.push(this.#seal(chunk.subarray(at, at + S), false))
+        this.#seal(chunk.subarray(at, at + S), false, out)
         at += S
         continue
       }
@@ -175,8 +172,16 @@ export class StreamSealer {
   finish(): Uint8Array {
     if (this.#finished) throw new SealRefusedError('ERR_SEALER_CLOSED', 'the stream is finished')
     this.#finished = true
-    const last = this.#seal(this.#buf.subarray(0, this.#fill), true)
+    const parts: Uint8Array[] = []
+    this.#seal(this.#buf.subarray(0, this.#fill), true, parts)
     this.#buf.fill(0)
+    if (parts.length === 1) return parts[0]!
+    const last = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
+    let at = 0
+    for (const p of parts) {
+      last.set(p, at)
+      at += p.length
+    }
     return last
   }
 }
