@@ -359,7 +359,7 @@ async function openHsmFallback(
     await Pkcs11Hsm.open({ module: h.module, tokenLabel: h.tokenLabel, pin: h.pin }),
     (x) => x.close(),
   )
-  const labels = await hsmLabelsFor(hsm, h.keyLabels, ring)
+  const labels = await hsmLabelsFor(hsm, h.keyLabels, ring, h.keyLabelsSource)
   const caps = await hsm.capabilities()
   log.info(
     {

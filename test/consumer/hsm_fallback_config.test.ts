@@ -45,6 +45,7 @@ describe('hsm.* settings', () => {
       tokenLabel: 'consumer',
       pin: '4321',
       keyLabels: ['fleet-rsa'],
+      keyLabelsSource: expect.stringMatching(/^config file ".*consumer\.json"$/),
       order: 'hsm-first',
       kmsRetryAfterMs: 30_000,
     })

@@ -24,6 +24,8 @@ export interface CheckedHsm {
   readonly tokenLabel: string
   readonly pin: string
   readonly keyLabels: readonly string[]
+  /** Where `hsm.keyLabels` came from (for errors about a label). */
+  readonly keyLabelsSource: string
   readonly order: FallbackOrder
   readonly kmsRetryAfterMs: number
 }
@@ -89,6 +91,7 @@ export async function checkHsmSettings(
     tokenLabel: h.tokenLabel,
     pin,
     keyLabels: h.keyLabels,
+    keyLabelsSource: source('keyLabels'),
     order: h.order,
     kmsRetryAfterMs: h.kmsRetryAfterMs,
   }

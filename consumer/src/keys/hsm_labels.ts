@@ -11,14 +11,14 @@
  */
 import { parseRecipientKey, toHex } from '../../../envelope/src/index.ts'
 import type { Hsm } from '../../../hsm/src/index.ts'
-import { UsageError } from '../../../platform/src/index.ts'
+import { ConfigError } from '../../../platform/src/index.ts'
 import type { KeyRing } from './key_ring.ts'
 
 /**
  * The kid → label table.
  *
- * @throws {UsageError} `ERR_USAGE` when a label's key is not one the ring serves, or two labels
- *   hold the same key.
+ * @throws {ConfigError} `ERR_CONFIG` (setting `hsm.keyLabels`, from `source`) when a label's key
+ *   is not one the ring serves, or two labels hold the same key.
  * @throws {HsmError} `ERR_HSM_*` (no such key, HSM unusable).
  * @example
  * ```ts
@@ -29,17 +29,24 @@ export async function hsmLabelsFor(
   hsm: Hsm,
   keyLabels: readonly string[],
   ring: KeyRing,
+  source = 'settings',
 ): Promise<ReadonlyMap<string, string>> {
   const table = new Map<string, string>()
   for (const label of keyLabels) {
     const pinId = toHex(parseRecipientKey(await hsm.publicKey(label)).pinId)
     if (!ring.table.has(pinId)) {
-      throw new UsageError(
-        `hsm.keyLabels: the HSM key "${label}" (pin id ${pinId}) is not one of the served KMS keys`,
+      throw new ConfigError(
+        'hsm.keyLabels',
+        source,
+        `the HSM key "${label}" (pin id ${pinId}) is not one of the served KMS keys`,
       )
     }
     if (table.has(pinId)) {
-      throw new UsageError(`hsm.keyLabels: "${label}" holds the same key as "${table.get(pinId)!}"`)
+      throw new ConfigError(
+        'hsm.keyLabels',
+        source,
+        `"${label}" holds the same key as "${table.get(pinId)!}"`,
+      )
     }
     table.set(pinId, label)
   }
