@@ -82,6 +82,7 @@ export async function openAgentStore(options: AgentStoreOptions): Promise<AgentS
     const sequence = SequenceAllocator.open(db, options.sequence)
     const outbox = new Outbox(db, commit, clock, o)
     const timeFloor = TimeFloor.open(db, clock, options.timeFloor)
+    timeFloor.rideAlong(commit)
     return new AgentStore(db, commit, clock, sequence, outbox, timeFloor, sweepIntervalMs)
   } catch (err) {
     db.close()

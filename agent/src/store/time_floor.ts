@@ -4,8 +4,13 @@
  * reboots too. {@link TimeFloor.raiseFloor} moves the floor up (never down) in memory at once and
  * writes it at most once per `minWriteIntervalMs` (default one minute) to spare flash; the write
  * that is due is the highest value seen. So after a crash the floor read at the next start is at
- * most one interval (plus the time the agent was down) behind the last raise: still a floor, since
- * time only moves on. A clean close writes the latest value.
+ * most one interval (plus the time the agent was down) behind the last raise. That alone is not
+ * enough on a board without an RTC, whose wall clock after the reboot is back in 1970: a record
+ * committed after the last write would then be followed by earlier stamps. So the floor also
+ * **rides along with every group commit** ({@link TimeFloor.rideAlong}): when it is above the
+ * stored value, the commit's transaction writes it too (one row, no extra sync). Every committed
+ * record's time is then at or below the durable floor, whatever happens next. A clean close
+ * writes the latest value.
  *
  * @example
  * ```ts
@@ -18,6 +23,7 @@ import type { Clock, SqliteStatement } from '../../../platform/src/index.ts'
 import type { StateDatabase } from './database.ts'
 import { storeDefaults } from './defaults.ts'
 import { StoreError } from './errors.ts'
+import type { GroupCommit } from './_group_commit.ts'
 
 /** Options of {@link TimeFloor.open}. */
 export interface TimeFloorOptions {
@@ -107,6 +113,34 @@ export class TimeFloor {
     this.#floor = ms
     if (this.#clock.monotonic() - this.#lastWrite >= this.#interval) this.flush()
     return true
+  }
+
+  /**
+   * Writes the floor inside every transaction of `commit` in which it is above the stored value
+   * (the outbox's group commits), so what a commit makes durable never outruns the floor.
+   *
+   * @example
+   * ```ts
+   * floor.rideAlong(groupCommit)
+   * ```
+   */
+  rideAlong(commit: GroupCommit): void {
+    let written: number | undefined
+    commit.onBeforeCommit(() => {
+      written = undefined
+      if (this.#floor <= this.#stored) return
+      written = this.#floor
+      this.#write.run(written)
+    })
+    commit.onCommit(() => {
+      if (written === undefined) return
+      this.#stored = Math.max(this.#stored, written)
+      this.#lastWrite = this.#clock.monotonic()
+      this.#writes++
+    })
+    commit.onRollback(() => {
+      written = undefined
+    })
   }
 
   /**

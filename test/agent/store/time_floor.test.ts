@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { ManualClock, openSqlite } from '../../../platform/src/index.ts'
 import { caught, cleanupTempDirs, tempDir } from '../../helpers/index.ts'
 import { closeStores, isBun, openStore } from './_fixture.ts'
+import { announcement, data } from './_items.ts'
 
 afterEach(async () => {
   await closeStores()
@@ -74,5 +75,33 @@ describe(`TimeFloor on ${isBun ? 'Bun' : 'Node'}`, () => {
     const third = await openStore({ stateDir, clock })
     expect(third.timeFloor.floor).toBe(T + 9_000)
     expect(third.status().timeFloorMs).toBe(T + 9_000)
+  })
+
+  it('rides along with every group commit: after a crash, the floor covers every committed record (an RTC-less board rebooting in 1970 never stamps below them)', async () => {
+    const stateDir = await tempDir()
+    const clock = new ManualClock(0)
+    const crashed = await openStore({
+      stateDir,
+      clock,
+      timeFloor: { minWriteIntervalMs: 60_000 },
+      outbox: { maxDelayMs: 2 },
+    })
+    crashed.timeFloor.raiseFloor(T) // the first raise writes at once
+    clock.advance(5_000)
+    crashed.timeFloor.raiseFloor(T + 5_000) // not due on its own: the next commit carries it
+    expect(storedFloor(stateDir)).toBe(T)
+    const first = crashed.outbox.enqueue([announcement(1), data(2)])
+    clock.advance(2) // the group commit's delay, on the manual clock
+    await first
+    expect(storedFloor(stateDir)).toBe(T + 5_000)
+    expect(crashed.timeFloor.storedFloor).toBe(T + 5_000)
+    const writes = crashed.timeFloor.writes
+    const second = crashed.outbox.enqueue([data(3)]) // the floor did not move: nothing written
+    clock.advance(2)
+    await second
+    expect(crashed.timeFloor.writes).toBe(writes)
+    crashed.database.sqlite.close() // crash: no stop()
+    const next = await openStore({ stateDir, clock })
+    expect(next.timeFloor.floor).toBe(T + 5_000)
   })
 })
