@@ -1,8 +1,9 @@
 /**
  * xoshiro128** 1.1 (Blackman and Vigna, https://prng.di.unimi.it/xoshiro128starstar.c), seeded
  * from one 32-bit integer through splitmix32 as its authors recommend (a state of all zeros is
- * impossible that way). Not cryptographic, on purpose: the noise model needs the same samples
- * for the same seed on every runtime and machine, and a test must be able to replay a run.
+ * impossible that way). Not cryptographic, on purpose: the noise model and the fault schedules
+ * need the same numbers for the same seed on every runtime and machine, and a test must be able
+ * to replay a run. The one generator of firmware-sim.
  */
 
 /** splitmix32 (the 32-bit variant of Steele, Lea and Flood's SplitMix), one step. */
@@ -52,4 +53,18 @@ export class Xoshiro128 {
 
 function rotl(x: number, k: number): number {
   return (x << k) | (x >>> (32 - k))
+}
+
+/**
+ * Numbers uniform in [0, 1), determined by `seed` (xoshiro128**, 32 bits per number).
+ *
+ * @example
+ * ```ts
+ * const random = seededRandom(7)
+ * random() // the same first number on every run
+ * ```
+ */
+export function seededRandom(seed: number): () => number {
+  const g = new Xoshiro128(seed)
+  return () => g.next() / 4_294_967_296
 }

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import { ManualClock } from '../../platform/src/index.ts'
-import { Xoshiro128 } from '../../firmware-sim/src/hardware/_xoshiro128.ts'
+import { Xoshiro128 } from '../../firmware-sim/src/seeded_random.ts'
 import {
   checkNoiseFault,
   HardwareSimError,

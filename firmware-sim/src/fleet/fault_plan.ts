@@ -21,7 +21,7 @@
  * ```
  */
 import type { LinkMode } from '../link/index.ts'
-import { seededRandom } from '../link/_prng.ts'
+import { seededRandom } from '../seeded_random.ts'
 import type { FaultKind } from './defaults.ts'
 import type { NoiseFault } from '../hardware/index.ts'
 

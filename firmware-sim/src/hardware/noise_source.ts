@@ -33,7 +33,7 @@ import { systemClock } from '../../../platform/src/index.ts'
 import { hardwareDefaults } from './defaults.ts'
 import type { NoiseFault } from './noise_fault.ts'
 import { checkNoiseFault } from './noise_fault.ts'
-import { Xoshiro128 } from './_xoshiro128.ts'
+import { Xoshiro128 } from '../seeded_random.ts'
 
 /** Options of {@link NoiseSource}. */
 export interface NoiseSourceOptions {

@@ -14,7 +14,7 @@
  * await play.done
  * ```
  */
-import { seededRandom } from './_prng.ts'
+import { seededRandom } from '../seeded_random.ts'
 import type { FlakyLink } from './flaky_link.ts'
 import { checkLinkMode } from './link_mode.ts'
 import type { LinkMode } from './link_mode.ts'

@@ -291,17 +291,8 @@ export function metric(
   return undefined
 }
 
-/** Deterministic 32-bit PRNG (mulberry32) in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+/** firmware-sim's seeded generator (xoshiro128**), for kill times a rerun can repeat. */
+export { seededRandom } from '../../../firmware-sim/src/index.ts'
 
 /** Polls an async `condition` every 50 ms until true; throws after `timeoutMs` with `what`. */
 export async function eventually(
