@@ -138,3 +138,20 @@ describe('hsmFallbackUnwrap, hsm-first', () => {
     expect(c.calls.kms).toBe(0)
   })
 })
+
+describe('the KMS gate in front of the chain', () => {
+  it('gives each caller a CEK of its own even when the unwrap returns a Buffer (the HSM path)', async () => {
+    const { gatedUnwrap } = await import('../../consumer/src/keys/kms_gate.ts')
+    const { AdaptiveRateLimiter } = await import('../../consumer/src/keys/rate_limiter.ts')
+    const gate = gatedUnwrap({
+      unwrap: () => Promise.resolve(Buffer.alloc(32, 7)),
+      limiter: new AdaptiveRateLimiter({ perSecond: 100 }),
+      maxConcurrent: 4,
+      throttleRetryMs: 0,
+    })
+    const [a, b] = await Promise.all([gate(WRAPPED, KID), gate(WRAPPED, KID)])
+    expect(a).toEqual(CEK)
+    expect(b).toEqual(CEK)
+    expect(Buffer.isBuffer(a)).toBe(false)
+  })
+})

@@ -184,7 +184,9 @@ export function gatedUnwrap(options: KmsGateOptions): GatedUnwrap {
     } finally {
       mine.waiters--
     }
-    const copy = cek.slice()
+    // A copy of its own: `Buffer.prototype.slice` is a view, so zeroing the shared CEK below
+    // would zero a Buffer caller's "copy" too (an unwrap may return a Buffer).
+    const copy = new Uint8Array(cek)
     if (mine.waiters === 0) cek.fill(0)
     return copy
   }
