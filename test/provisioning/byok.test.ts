@@ -423,6 +423,38 @@ describe.skipIf(skipWithout(present, 'SoftHSM2 and openssl (apt-get install soft
         expectOneLine(past, 13, 'ERR_BYOK_VALID_TO', '--valid-to 2020-01-01: not in the future')
       })
 
+      it("a ValidTo KMS itself refuses (its clock is behind the station's): exit 13", async () => {
+        kmsOffsetMs = -2 * DAY
+        try {
+          const p = await parametersFor()
+          const validTo = new Date(Date.now() + 364 * DAY).toISOString().slice(0, 10)
+          const run = await byok([
+            '--material',
+            'AES_256',
+            '--key-id',
+            p.keyId,
+            '--hsm-key-label',
+            uniqueLabel('t'),
+            '--valid-to',
+            validTo,
+            '--import-token',
+            p.tokenFile,
+            '--wrapping-key',
+            p.wrappingKeyFile,
+            '--wrapping-algorithm',
+            'RSAES_OAEP_SHA_1',
+          ])
+          expectOneLine(
+            run,
+            13,
+            'ERR_BYOK_VALID_TO',
+            /^KMS refused the ValidTo: KMS ImportKeyMaterial refused: .*ValidTo must be in the future and at most 365 days from now/,
+          )
+        } finally {
+          kmsOffsetMs = 0
+        }
+      })
+
       it('a key that is not EXTERNAL: exit 14', async () => {
         const key = await client.send(new CreateKeyCommand({ KeySpec: 'SYMMETRIC_DEFAULT' }))
         const run = await byok([
