@@ -16,6 +16,7 @@ import { pino } from 'pino'
 import type { Logger } from 'pino'
 import type { CliIo, FlagSpecs, ParsedArgs } from '../../platform/src/index.ts'
 import {
+  ConfigError,
   EXIT,
   UsageError,
   defaultCliIo,
@@ -38,6 +39,7 @@ import { ReadingError, parseReadings } from './ingest/parse_readings.ts'
 import type { CheckedSettings } from './resolve_parts.ts'
 import { checkAgentSettings } from './resolve_parts.ts'
 import { serveAgent } from './serve.ts'
+import type { FileSpool } from './spool/index.ts'
 import { readStoreStatus } from './store/index.ts'
 
 /** Exit codes by class (README "Exit codes"). */
@@ -188,12 +190,50 @@ async function readStdin(agent: Agent, log: Logger, signal: AbortSignal): Promis
   log.info({ event: 'stdin-closed', lines: n }, 'standard input closed')
 }
 
+/**
+ * The spool folder of the settings (README "Spool folder"), not started yet; undefined when
+ * `spool.dir` is not set. Loaded only then: the S3 SDK costs an agent without a spool nothing.
+ */
+async function spoolOf(
+  checked: CheckedSettings,
+  io: CliIo,
+  log: Logger,
+): Promise<FileSpool | undefined> {
+  const { spool } = checked.settings
+  if (spool.dir === undefined) return undefined
+  if (spool.url === undefined) {
+    throw new ConfigError('spool.url', 'settings', 'required when spool.dir is set')
+  }
+  const { FileSpool, parseSpoolUrl, spoolS3Client } = await import('./spool/index.ts')
+  return new FileSpool({
+    dir: spool.dir,
+    location: parseSpoolUrl(spool.url, 'settings'),
+    client: spoolS3Client(spool, io.env),
+    key: checked.device.bundle.key,
+    deviceId: checked.device.config.deviceId,
+    scanMs: spool.scanMs,
+    onEvent: (e) =>
+      e.event === 'spool-uploaded'
+        ? log.info(e, `spooled ${e.file} uploaded`)
+        : log.warn(
+            {
+              event: e.event,
+              file: e.file,
+              detail: e.error instanceof Error ? e.error.message : String(e.error),
+            },
+            `spooled ${e.file} not uploaded; retrying at the next scan`,
+          ),
+  })
+}
+
 async function run(checked: CheckedSettings, io: CliIo): Promise<number> {
   const { settings } = checked
   const log = makeLogger(settings.log.level)
+  const spool = await spoolOf(checked, io, log)
   const served = await serveAgent(checked, log)
   const { agent, server } = served
   const stopStdin = new AbortController()
+  spool?.start()
   try {
     if (server !== undefined) {
       log.info({ event: 'ingest', url: server.url }, `ingest API on ${server.url}`)
@@ -204,6 +244,7 @@ async function run(checked: CheckedSettings, io: CliIo): Promise<number> {
     log.info({ event: 'stopping', signal: why }, 'stopping')
   } finally {
     stopStdin.abort()
+    await spool?.stop()
     await served.stop()
   }
   return EXIT.ok

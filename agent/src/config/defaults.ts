@@ -9,6 +9,7 @@
  */
 import { defaultEpochLimits } from '../../../envelope/src/index.ts'
 import { entropyDefaults } from '../entropy/index.ts'
+import { spoolDefaults } from '../spool/defaults.ts'
 import { storeDefaults } from '../store/index.ts'
 import { transportDefaults } from '../transport/index.ts'
 
@@ -47,6 +48,13 @@ export interface AgentSettings {
     device: string | undefined
     minEntropyPerSample: number
     starvationTimeoutMs: number
+  }>
+  readonly spool: Readonly<{
+    dir: string | undefined
+    url: string | undefined
+    endpoint: string | undefined
+    region: string | undefined
+    scanMs: number
   }>
   readonly clock: Readonly<{ trust: 'system' | 'ntp' | 'broker' }>
   readonly log: Readonly<{ level: 'debug' | 'info' | 'warn' | 'error' }>
@@ -91,6 +99,13 @@ export const agentDefaults: AgentSettings = Object.freeze({
     device: undefined,
     minEntropyPerSample: entropyDefaults.minEntropyPerSample,
     starvationTimeoutMs: entropyDefaults.starvationTimeoutMs,
+  }),
+  spool: Object.freeze({
+    dir: undefined,
+    url: undefined,
+    endpoint: undefined,
+    region: undefined,
+    scanMs: spoolDefaults.scanMs,
   }),
   clock: Object.freeze({ trust: 'system' }),
   log: Object.freeze({ level: 'info' }),

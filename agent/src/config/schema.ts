@@ -194,6 +194,33 @@ export const AgentSettingsSchema = Type.Object(
         Closed,
       ),
     ),
+    spool: Type.Optional(
+      Type.Object(
+        {
+          dir: Type.Optional(
+            Type.String({
+              minLength: 1,
+              description:
+                'spool folder: files dropped here are sealed, uploaded to spool.url, then deleted',
+            }),
+          ),
+          url: Type.Optional(
+            Type.String({
+              minLength: 1,
+              description: 's3://bucket/prefix/: objects at <prefix><device id>/<name>.sw',
+            }),
+          ),
+          endpoint: Type.Optional(
+            Type.String({ minLength: 1, description: 'S3-compatible endpoint (path-style)' }),
+          ),
+          region: Type.Optional(Type.String({ minLength: 1, description: 'S3 region' })),
+          scanMs: Type.Optional(
+            Int(100, 3_600_000, 'time between scans; a file is taken once unchanged over one'),
+          ),
+        },
+        Closed,
+      ),
+    ),
     log: Type.Optional(
       Type.Object(
         {
