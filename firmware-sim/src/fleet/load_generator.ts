@@ -18,7 +18,7 @@
 import type { ConfirmedReading } from '../verify/index.ts'
 
 /** The stream name of every simulated reading. */
-export const SIM_STREAM = 'sim'
+const SIM_STREAM = 'sim'
 
 /** Largest request a device is sent (readings owed while a request was in flight accumulate). */
 const MAX_BATCH = 1_000

@@ -46,7 +46,7 @@ const exitCodeOf = exitCodeTable({
   ],
 })
 
-export const FLEET_HELP = `usage: npm start -- [flags]      (or: sealwire-fleet [flags])
+const FLEET_HELP = `usage: npm start -- [flags]      (or: sealwire-fleet [flags])
 
 Runs a simulated fleet end to end, offline: kms-local and an embedded MQTT broker on free ports,
 devices provisioned with sealwire-provision batch, each running the real agent on emulated
