@@ -41,7 +41,7 @@ import { reason } from './measure.ts'
 
 const MIB = 2 ** 20
 /** The two file sizes of the issue. */
-export const FILE_SIZES_MIB = [1, 256] as const
+const FILE_SIZES_MIB = [1, 256] as const
 
 /** One candidate's throughput at one size. */
 export interface FileRate {

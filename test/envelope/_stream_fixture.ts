@@ -12,11 +12,11 @@ import {
 import type { StreamOpenOptions } from '../../envelope/src/index.ts'
 import { fixedPrivateKey, fixedRecipient } from './_fixture.ts'
 
-export { fixedPrivateKey, fixedRecipient }
+export { fixedPrivateKey }
 
 /** CEK = 00..1f, file id = 20..2f, OAEP seed = a0..bf. */
-export const GOLDEN_CEK = Uint8Array.from({ length: 32 }, (_, i) => i)
-export const GOLDEN_FILE_ID = Uint8Array.from({ length: 16 }, (_, i) => 0x20 + i)
+const GOLDEN_CEK = Uint8Array.from({ length: 32 }, (_, i) => i)
+const GOLDEN_FILE_ID = Uint8Array.from({ length: 16 }, (_, i) => 0x20 + i)
 const GOLDEN_SEED = Uint8Array.from({ length: 32 }, (_, i) => 0xa0 + i)
 
 /** A random source that hands out the CEK, then the file id (the order the sealer draws them). */

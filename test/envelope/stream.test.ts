@@ -216,7 +216,8 @@ describe('stream tampering: every case is the one opaque error', () => {
       const src = { size: bad.length, read: (at: number, n: number) => bad.subarray(at, at + n) }
       await opaque(
         (async () => {
-          for await (const pt of openRandomAccess(src, { ...openOptions, readBytes: SEG })) released.push(pt)
+          for await (const pt of openRandomAccess(src, { ...openOptions, readBytes: SEG }))
+            released.push(pt)
         })(),
       )
       // Only a segment altered in the middle can fail after earlier ones were released.

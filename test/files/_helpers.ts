@@ -5,15 +5,17 @@
  */
 import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { CreateKeyCommand, GetPublicKeyCommand } from '@aws-sdk/client-kms'
 import { main } from '../../files/src/index.ts'
 import { startKmsLocal } from '../../kms-local/src/index.ts'
 import type { KmsLocalServer } from '../../kms-local/src/index.ts'
 import { capture, kmsClientFor, repoRoot } from '../helpers/index.ts'
 
-export { caught, cleanupTempDirs, tempDir } from '../helpers/index.ts'
+export { cleanupTempDirs, tempDir } from '../helpers/index.ts'
 
 /** Credentials kms-local and s3rver accept. */
 export const ENV = Object.freeze({
@@ -100,7 +102,7 @@ export const isBun = typeof (globalThis as { Bun?: unknown }).Bun !== 'undefined
  * cannot run TypeScript; `npm ci` builds it through `prepare`), `cli.ts` on Bun. A missing build
  * fails the test with a message saying so; it is never a skip.
  */
-export function cliEntry(): string {
+function cliEntry(): string {
   if (isBun) return join(repoRoot, 'files/src/cli.ts')
   const built = join(repoRoot, 'dist/files/src/cli.js')
   if (!existsSync(built)) {
@@ -137,6 +139,8 @@ export function peakRss(stderr: string): number {
   return Number(m[1])
 }
 
+const requireFrom = createRequire(import.meta.url)
+
 /** A running s3rver with one bucket. */
 export interface S3Fixture {
   readonly endpoint: string
@@ -151,7 +155,7 @@ export interface S3Fixture {
  */
 export async function startS3(directory: string, bucket = 'sealwire-test'): Promise<S3Fixture> {
   const script = `
-const { default: S3rver } = await import(${JSON.stringify(join(repoRoot, 'node_modules/s3rver/lib/s3rver.js'))})
+const { default: S3rver } = await import(${JSON.stringify(pathToFileURL(requireFrom.resolve('s3rver')).href)})
 const server = new S3rver({ address: '127.0.0.1', port: 0, silent: true,
   directory: ${JSON.stringify(directory)}, configureBuckets: [{ name: ${JSON.stringify(bucket)} }] })
 const { port } = await server.run()

@@ -8,7 +8,6 @@
  */
 export { FileSpool } from './file_spool.ts'
 export type { FileSpoolOptions, SpoolEvent } from './file_spool.ts'
-export { spoolDefaults } from './defaults.ts'
-export { objectKey, parseSpoolUrl } from './spool_location.ts'
+export { parseSpoolUrl } from './spool_location.ts'
 export type { SpoolLocation } from './spool_location.ts'
 export { spoolS3Client } from './s3_client.ts'

@@ -43,7 +43,7 @@ function ioError(path: string, err: unknown): IoError {
  * const header = await readAt(fh, 0, 40)
  * ```
  */
-export async function readAt(fh: FileHandle, offset: number, length: number): Promise<Uint8Array> {
+async function readAt(fh: FileHandle, offset: number, length: number): Promise<Uint8Array> {
   const out = new Uint8Array(length)
   let got = 0
   while (got < length) {
