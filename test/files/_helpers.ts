@@ -4,6 +4,7 @@
  * stdin/stdout, and the CLI run as a child process (for peak RSS).
  */
 import { spawn } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { writeFile } from 'node:fs/promises'
@@ -109,6 +110,14 @@ function cliEntry(): string {
     throw new Error(`${built} is missing: run \`npm run build\` first (npm ci runs it)`)
   }
   return built
+}
+
+/** The CLI as a child process with a stdin pipe, in a user's environment. */
+export function spawnCli(args: readonly string[], env: Record<string, string> = {}): ChildProcess {
+  return spawn(process.execPath, [cliEntry(), ...args], {
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...ENV, ...env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  })
 }
 
 /** Runs the CLI as a child process; resolves with its exit code, stdout and stderr. */

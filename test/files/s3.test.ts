@@ -170,12 +170,13 @@ describe('sealwire-file put / get against s3rver', () => {
         .map(([k, v]) => `${k} ${(v / 2 ** 20).toFixed(0)}`)
         .join(', ')}`,
     )
-    // Bounded: 2.5× the file costs less than 16 MiB more peak (both past the multipart steady
-    // state: a 16 MiB file has two parts, fewer than the three in flight)
-    // (measured here: put 147/149 MiB and
-    // get 117/116 MiB for 64/160 MiB files; about 80 MiB of it is loading the AWS SDKs).
+    // Bounded: +96 MiB of file costs less than 32 MiB more peak, the spread of where the garbage
+    // collector happens to run (a buffering leak would add the whole 96 MiB). Both sizes are past
+    // the multipart steady state (a 16 MiB file has two parts, fewer than the three in flight).
+    // Measured here: put 144-150 / 145-160 MiB, get 97-119 / 116-118 MiB on Node (about 80 MiB of
+    // it is loading the AWS SDKs); on Bun put 178 / 181, get 109 / 111.
     for (const v of Object.values(rss)) expect(v).toBeLessThan(200 * 2 ** 20)
-    expect(rss.put160! - rss.put64!).toBeLessThan(16 * 2 ** 20)
-    expect(rss.get160! - rss.get64!).toBeLessThan(16 * 2 ** 20)
+    expect(rss.put160! - rss.put64!).toBeLessThan(32 * 2 ** 20)
+    expect(rss.get160! - rss.get64!).toBeLessThan(32 * 2 ** 20)
   }, 240_000)
 })

@@ -18,6 +18,24 @@ import type { Output } from './output.ts'
 // flat: 179 / 187 MiB for 64 / 160 MiB. Node's V8 needs no help (heap_settings.ts).
 const bunGc = (globalThis as { Bun?: { gc(force: boolean): void } }).Bun?.gc
 
+/** The iterator's next result, or `ERR_INTERRUPTED` as soon as `signal` aborts. */
+function nextOrStop<T>(it: AsyncIterator<T>, signal: AbortSignal): Promise<IteratorResult<T>> {
+  return new Promise((resolve, reject) => {
+    const onAbort = (): void => reject(interrupted())
+    signal.addEventListener('abort', onAbort, { once: true })
+    it.next().then(
+      (result) => {
+        signal.removeEventListener('abort', onAbort)
+        resolve(result)
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', onAbort)
+        reject(err)
+      },
+    )
+  })
+}
+
 /**
  * Yields `source`'s chunks, counting them into `progress`, and throws `ERR_INTERRUPTED` once
  * `signal` is aborted.
@@ -33,16 +51,35 @@ export async function* guarded(
   progress?: ByteProgress,
 ): AsyncGenerator<Uint8Array, void, undefined> {
   if (signal.aborted) throw interrupted()
+  // A stop must not wait for the next chunk: stdin may stay silent for ever. Each read races the
+  // signal (a listener per read: racing one long-lived promise would keep every chunk reachable
+  // from it), and a source left early is destroyed (stdin too), so the process can exit.
+  const it = source[Symbol.asyncIterator]()
   let sinceGc = 0
-  for await (const chunk of source) {
-    if (signal.aborted) throw interrupted()
-    progress?.add(chunk.length)
-    sinceGc += chunk.length
-    if (sinceGc >= filesDefaults.bunGcEveryBytes) {
-      sinceGc = 0
-      bunGc?.(true)
+  let done = false
+  try {
+    for (;;) {
+      const next = await nextOrStop(it, signal)
+      if (next.done === true) {
+        done = true
+        break
+      }
+      const chunk = next.value
+      progress?.add(chunk.length)
+      sinceGc += chunk.length
+      if (sinceGc >= filesDefaults.bunGcEveryBytes) {
+        sinceGc = 0
+        bunGc?.(true)
+      }
+      yield chunk
     }
-    yield chunk
+  } finally {
+    if (!done) {
+      // An async iterator's return() waits behind a pending next(): a stream is destroyed instead.
+      const stream = source as { destroy?: () => void }
+      if (typeof stream.destroy === 'function') stream.destroy()
+      else void Promise.resolve(it.return?.()).catch(() => undefined)
+    }
   }
   if (signal.aborted) throw interrupted()
 }
