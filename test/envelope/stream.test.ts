@@ -145,6 +145,22 @@ describe('stream round trips', () => {
     )
   })
 
+  it('the portable backend (@noble/ciphers) and node:crypto read each other', async () => {
+    const data = bytes(2 * S + 77)
+    const byNoble = await sealBytes(data, { wrapper, segmentBytes: S, aead: 'noble' })
+    const byNode = await sealBytes(data, { wrapper, segmentBytes: S, aead: 'node' })
+    for (const [file, aead] of [
+      [byNoble, 'node'],
+      [byNode, 'noble'],
+    ] as const) {
+      const back = await openBytes(file, { ...openOptions, aead })
+      expect(Buffer.from(back).equals(Buffer.from(data))).toBe(true)
+    }
+    const bad = Buffer.from(byNode)
+    bad[HEADER + 3]! ^= 1
+    await opaque(openBytes(bad, { ...openOptions, aead: 'noble' }))
+  })
+
   it('one CEK per stream: two seals of the same bytes share nothing', async () => {
     const data = bytes(100)
     const [a, b] = [await seal(data), await seal(data)]
