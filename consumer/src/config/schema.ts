@@ -44,8 +44,9 @@ export const ConsumerSettingsSchema = Type.Object(
           ),
           clientId: Type.Optional(
             Type.String({
-              pattern: '^[A-Za-z0-9._-]{1,128}$',
-              description: 'stable id of this instance',
+              // 123 + "-keys" (the key connection's id) = 128, AWS IoT Core's limit.
+              pattern: '^[A-Za-z0-9._-]{1,123}$',
+              description: 'stable id of this instance (its data connection; "-keys" appended for its key connection)',
             }),
           ),
           shareGroup: Type.Optional(

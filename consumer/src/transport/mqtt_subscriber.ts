@@ -1,42 +1,51 @@
 /**
- * The consumer's MQTT side: one connection, two subscriptions, acknowledgements after durable
- * handling.
+ * The consumer's MQTT side: **two connections**, two subscriptions, acknowledgements after
+ * durable handling.
  *
- * - **Key topics** `<prefix>/+/key`, QoS 1, **not shared**: every instance sees every key
- *   announcement, and, as they are retained, learns every current epoch at subscribe time. They
- *   are subscribed first, and data only once the retained announcements have stopped arriving
- *   (`settleMs` without one, `maxSettleMs` at most), so a consumer started mid-epoch opens
- *   compact messages without parking them.
- * - **Data topics** through a **shared subscription** `$share/<group>/<prefix>/+/data`, QoS 1, so
- *   the instances of one group split the load. Against a broker without shared subscriptions
- *   (MQTT 3.1.1, such as the embedded aedes, or an MQTT 5 broker whose CONNACK says so) the
- *   consumer subscribes to `<prefix>/+/data` and runs as a **single instance**, and says so.
- * - **Sessions**: Mosquitto keeps assigning shares to a disconnected persistent session (its
- *   messages wait there, lost if the session expires), and with a clean session a crash loses the
- *   messages in flight to it. So: with a stable `clientId` (one per instance, such as a pod name)
- *   the session expires `sessionExpirySec` after a disconnect (default 60 s): a restarted
- *   instance gets its unacknowledged messages again. Without one, a random id and a clean start.
+ * - **Key topics** `<prefix>/+/key`, QoS 1, **not shared**, on a connection of their own
+ *   (client id `<clientId>-keys`): every instance sees every key announcement, and, as they are
+ *   retained, learns every current epoch at subscribe time. The broker keeps a queue and an
+ *   in-flight window per connection, so announcements never wait behind data the consumer is
+ *   holding (a full data window, a data queue at its broker limit), and a full data queue never
+ *   makes the broker drop an announcement. Data is subscribed only once the retained
+ *   announcements have stopped arriving (`settleMs` without one, `maxSettleMs` at most), so a
+ *   consumer started mid-epoch opens compact messages without parking them.
+ * - **Data topics** through a **shared subscription** `$share/<group>/<prefix>/+/data`, QoS 1, on
+ *   the data connection (client id `<clientId>`), so the instances of one group split the load.
+ *   Against a broker without shared subscriptions (MQTT 3.1.1, such as the embedded aedes, or an
+ *   MQTT 5 broker whose CONNACK says so) the consumer subscribes to `<prefix>/+/data` and runs as
+ *   a **single instance**, and says so.
+ * - **Sessions**, the same rules on both connections: Mosquitto keeps assigning shares to a
+ *   disconnected persistent session (its messages wait there, lost if the session expires), and
+ *   with a clean session a crash loses the messages in flight to it. So: with a stable `clientId`
+ *   (one per instance, such as a pod name) each session expires `sessionExpirySec` after a
+ *   disconnect (default 60 s): a restarted instance gets its unacknowledged messages again.
+ *   Without one, a random id (`sealwire-consumer-<12 hex>`, and `…-keys`) and clean sessions.
  * - **Acknowledgement** of a QoS 1 message only once the pipeline says it is durable (sink
- *   committed, dead-lettered, a duplicate, a stored announcement), in receipt order, with up to
- *   `receiveMaximum` messages in flight (MQTT 5's Receive Maximum; against 3.1.1 brokers reading
- *   pauses there). A message the consumer stopped before handling is never acknowledged.
- * - `protocolVersion: 'auto'` tries MQTT 5 and falls back to 3.1.1 when the broker refuses it.
+ *   committed, dead-lettered, a duplicate, a stored announcement), in receipt order per
+ *   connection, with up to `receiveMaximum` messages in flight per connection (MQTT 5's Receive
+ *   Maximum; against 3.1.1 brokers reading pauses there). A message the consumer stopped before
+ *   handling is never acknowledged.
+ * - `protocolVersion: 'auto'` tries MQTT 5 and falls back to 3.1.1 when the broker refuses it
+ *   (decided on the key connection, the first one; the data connection uses the same).
  *
  * @example
  * ```ts
  * const sub = await MqttSubscriber.start({ url, topicPrefix: 'sealwire', shareGroup: 'sealwire', handle, log })
- * await sub.stop()
+ * await sub.stop(async () => undefined)
  * ```
  */
 import { randomBytes } from 'node:crypto'
-import mqtt from 'mqtt'
-import type { IConnackPacket, IPublishPacket, MqttClient } from 'mqtt'
 import type { Logger } from 'pino'
 import { topicFiltersFor } from '../../../device-bundle/src/index.ts'
 import { plain, withoutUserinfo } from '../../../platform/src/index.ts'
 import { BrokerError } from '../errors.ts'
 import type { InboundMessage, Outcome } from '../pipeline/pipeline.ts'
-import { OrderedAcks } from './_ordered_acks.ts'
+import { ConsumerConnection } from './_connection.ts'
+import type { ConnectionOptions, ConnectionRole } from './_connection.ts'
+
+/** The suffix of the key connection's client id. */
+export const KEY_CLIENT_SUFFIX = '-keys'
 
 /** Options of {@link MqttSubscriber.start}. */
 export interface SubscriberOptions {
@@ -46,14 +55,17 @@ export interface SubscriberOptions {
   readonly password?: string | undefined
   readonly tls?: { readonly ca?: Buffer; readonly cert?: Buffer; readonly key?: Buffer } | undefined
   readonly protocolVersion: 'auto' | 4 | 5
-  /** A stable id for a resumable session; absent: a random id and a clean session. */
+  /**
+   * A stable id for resumable sessions (the data connection's; the key connection's is this
+   * plus `-keys`); absent: a random id and clean sessions.
+   */
   readonly clientId?: string | undefined
   readonly sessionExpirySec: number
   readonly keepaliveSec: number
   readonly connectTimeoutMs: number
   readonly topicPrefix: string
   readonly shareGroup: string
-  /** Most messages received and not yet acknowledged. */
+  /** Most messages received and not yet acknowledged, per connection. */
   readonly receiveMaximum: number
   /** Quiet time on the key topics before data is subscribed, in ms. */
   readonly settleMs: number
@@ -68,7 +80,10 @@ export interface SubscriberOptions {
 /** What the subscriber settled on. */
 export interface SubscriptionInfo {
   readonly protocolVersion: 4 | 5
+  /** The data connection's client id. */
   readonly clientId: string
+  /** The key connection's client id (`<clientId>-keys`). */
+  readonly keyClientId: string
   /** The data filter subscribed: shared, or plain for a single instance. */
   readonly dataFilter: string
   readonly keyFilter: string
@@ -82,30 +97,6 @@ function isProtocolRefusal(err: unknown): boolean {
   return e?.code === 1 || (typeof e?.message === 'string' && /protocol version/i.test(e.message))
 }
 
-/** Waits for the first CONNACK, or the error (or close) that comes instead. */
-function firstConnack(client: MqttClient): Promise<IConnackPacket> {
-  return new Promise<IConnackPacket>((resolve, reject) => {
-    const settle = (): void => {
-      client.off('connect', onConnect)
-      client.off('error', onError)
-      client.off('close', onClose)
-    }
-    const onConnect = (packet: IConnackPacket): void => {
-      settle()
-      resolve(packet)
-    }
-    const onError = (err: Error): void => {
-      settle()
-      client.end(true)
-      reject(err)
-    }
-    const onClose = (): void => onError(new Error('the connection closed before CONNACK'))
-    client.on('connect', onConnect)
-    client.on('error', onError)
-    client.on('close', onClose)
-  })
-}
-
 /**
  * A running subscription (see the module doc).
  *
@@ -116,15 +107,12 @@ function firstConnack(client: MqttClient): Promise<IConnackPacket> {
  */
 export class MqttSubscriber {
   readonly #options: SubscriberOptions
-  readonly #client: MqttClient
   readonly #version: 4 | 5
-  readonly #clientId: string
   readonly #persistent: boolean
+  readonly #clientId: string
+  readonly #keys: ConsumerConnection
+  #data: ConsumerConnection | undefined
   #info: SubscriptionInfo | undefined
-  #acks: OrderedAcks | undefined
-  #inFlight = 0
-  #waiters: (() => void)[] = []
-  #stopping = false
   #lastKeyAt = 0
 
   private constructor(options: SubscriberOptions, version: 4 | 5) {
@@ -132,31 +120,7 @@ export class MqttSubscriber {
     this.#version = version
     this.#persistent = options.clientId !== undefined && options.sessionExpirySec > 0
     this.#clientId = options.clientId ?? `sealwire-consumer-${randomBytes(6).toString('hex')}`
-    this.#client = mqtt.connect(options.url, {
-      protocolVersion: version,
-      clientId: this.#clientId,
-      clean: !this.#persistent,
-      keepalive: options.keepaliveSec,
-      connectTimeout: options.connectTimeoutMs,
-      // The first connection must fail loudly; reconnecting is turned on once it succeeded.
-      reconnectPeriod: 0,
-      resubscribe: true,
-      ...(options.username !== undefined && { username: options.username }),
-      ...(options.password !== undefined && { password: options.password }),
-      ...(options.tls?.ca !== undefined && { ca: options.tls.ca }),
-      ...(options.tls?.cert !== undefined && { cert: options.tls.cert }),
-      ...(options.tls?.key !== undefined && { key: options.tls.key }),
-      ...(version === 5 && {
-        properties: {
-          sessionExpiryInterval: this.#persistent ? options.sessionExpirySec : 0,
-          receiveMaximum: options.receiveMaximum,
-        },
-      }),
-    })
-    // mqtt.js hands every PUBLISH to handleMessage (documented as overridable) and sends the
-    // PUBACK of a QoS 1 message once its callback is called (customHandleAcks is MQTT 5 only).
-    this.#client.handleMessage = (packet, callback) => this.#onMessage(packet, callback)
-    if (OrderedAcks.supported(this.#client)) this.#acks = new OrderedAcks(this.#client)
+    this.#keys = this.#connection('keys', `${this.#clientId}${KEY_CLIENT_SUFFIX}`)
   }
 
   /** What the subscriber settled on. */
@@ -164,15 +128,15 @@ export class MqttSubscriber {
     return this.#info!
   }
 
-  /** Messages received and not yet durable. */
+  /** Messages received and not yet durable, on both connections. */
   get inFlight(): number {
-    return this.#inFlight
+    return this.#keys.inFlight + (this.#data?.inFlight ?? 0)
   }
 
   /**
-   * Connects, subscribes (keys, then data) and starts handling messages.
+   * Connects (keys, then data), subscribes and starts handling messages.
    *
-   * @throws {BrokerError} `ERR_BROKER_REFUSED` or `ERR_BROKER_UNREACHABLE` when the first
+   * @throws {BrokerError} `ERR_BROKER_REFUSED` or `ERR_BROKER_UNREACHABLE` when a first
    *   connection fails.
    */
   static async start(options: SubscriberOptions): Promise<MqttSubscriber> {
@@ -193,137 +157,127 @@ export class MqttSubscriber {
     }
   }
 
-  async #start(): Promise<MqttSubscriber> {
-    const options = this.#options
-    const { log } = options
-    const client = this.#client
-    const connack = await firstConnack(client)
-    const filters = topicFiltersFor(options.topicPrefix)
-    const shared = this.#version === 5 && connack.properties?.sharedSubscriptionAvailable !== false
-    const dataFilter = shared ? `$share/${options.shareGroup}/${filters.data}` : filters.data
-    this.#info = Object.freeze({
-      protocolVersion: this.#version,
-      clientId: this.#clientId,
-      dataFilter,
-      keyFilter: filters.key,
-      shared,
-      ackMode: this.#acks !== undefined ? 'ordered' : 'serial',
-    })
-    client.options.reconnectPeriod = 1000
-    client.on('connect', (packet) => {
-      this.#acks?.reset()
-      log.info(
-        { event: 'mqtt-reconnected', sessionPresent: packet.sessionPresent },
-        'reconnected to the broker',
-      )
-    })
-    client.on('close', () => {
-      this.#acks?.reset()
-      if (!this.#stopping)
-        log.warn({ event: 'mqtt-disconnected' }, 'broker connection lost; reconnecting')
-    })
-    client.on('error', (err) => {
-      log.warn({ event: 'mqtt-error', error: plain(err.message, 200) }, 'broker connection error')
-    })
+  #connection(role: ConnectionRole, clientId: string): ConsumerConnection {
+    const o = this.#options
+    const options: ConnectionOptions = {
+      role,
+      url: o.url,
+      version: this.#version,
+      clientId,
+      persistent: this.#persistent,
+      sessionExpirySec: o.sessionExpirySec,
+      username: o.username,
+      password: o.password,
+      tls: o.tls,
+      keepaliveSec: o.keepaliveSec,
+      connectTimeoutMs: o.connectTimeoutMs,
+      receiveMaximum: o.receiveMaximum,
+      onReceive: role === 'keys' ? () => (this.#lastKeyAt = Date.now()) : undefined,
+      handle: o.handle,
+      onFatal: o.onFatal,
+      log: o.log,
+    }
+    return new ConsumerConnection(options)
+  }
+
+  #logConnected(c: ConsumerConnection, sessionPresent: boolean): void {
+    const { log, url, sessionExpirySec } = this.#options
     log.info(
       {
         event: 'mqtt-connected',
-        broker: withoutUserinfo(options.url),
+        connection: c.options.role,
+        broker: withoutUserinfo(url),
         protocol: this.#version === 5 ? 'MQTT 5' : 'MQTT 3.1.1',
-        clientId: this.#clientId,
+        clientId: c.options.clientId,
         session: this.#persistent
-          ? `persistent, expires ${options.sessionExpirySec} s after a disconnect`
+          ? `persistent, expires ${sessionExpirySec} s after a disconnect`
           : 'clean',
-        sessionPresent: connack.sessionPresent,
-        ackMode: this.info.ackMode,
+        sessionPresent,
+        ackMode: c.ackMode,
       },
-      `connected to ${withoutUserinfo(options.url)}`,
+      `connected to ${withoutUserinfo(url)} (${c.options.role})`,
     )
-    this.#lastKeyAt = Date.now()
-    await client.subscribeAsync(filters.key, { qos: 1 })
-    // Let the retained announcements arrive before the data they open.
-    const startedAt = Date.now()
-    for (;;) {
-      const now = Date.now()
-      if (now - this.#lastKeyAt >= options.settleMs || now - startedAt >= options.maxSettleMs) break
-      await new Promise((resolve) => setTimeout(resolve, Math.min(options.settleMs, 50)))
-    }
-    await client.subscribeAsync(dataFilter, { qos: 1 })
-    if (!shared) {
-      log.warn(
-        { event: 'single-instance', filter: dataFilter },
-        'the broker offers no shared subscriptions (MQTT 3.1.1, or not offered): running as a single instance; start no other instance with this broker',
+  }
+
+  async #start(): Promise<MqttSubscriber> {
+    const options = this.#options
+    const { log } = options
+    const filters = topicFiltersFor(options.topicPrefix)
+    const keyConnack = await this.#keys.connect()
+    this.#logConnected(this.#keys, keyConnack.sessionPresent)
+    try {
+      this.#lastKeyAt = Date.now()
+      await this.#keys.client.subscribeAsync(filters.key, { qos: 1 })
+      // Let the retained announcements arrive before the data they open.
+      const startedAt = Date.now()
+      for (;;) {
+        const now = Date.now()
+        if (now - this.#lastKeyAt >= options.settleMs || now - startedAt >= options.maxSettleMs)
+          break
+        await new Promise((resolve) => setTimeout(resolve, Math.min(options.settleMs, 50)))
+      }
+      // Connected only now: a resumed data session gets its queued messages at CONNACK.
+      const data = this.#connection('data', this.#clientId)
+      this.#data = data
+      const connack = await data.connect()
+      this.#logConnected(data, connack.sessionPresent)
+      const shared =
+        this.#version === 5 && connack.properties?.sharedSubscriptionAvailable !== false
+      const dataFilter = shared ? `$share/${options.shareGroup}/${filters.data}` : filters.data
+      this.#info = Object.freeze({
+        protocolVersion: this.#version,
+        clientId: this.#clientId,
+        keyClientId: this.#keys.options.clientId,
+        dataFilter,
+        keyFilter: filters.key,
+        shared,
+        ackMode: data.ackMode,
+      })
+      if (connack.sessionPresent) {
+        // A session kept from a consumer that took keys and data on one connection: its key
+        // subscription goes; announcements come on the key connection.
+        await data.client.unsubscribeAsync(filters.key).catch(() => undefined)
+      }
+      await data.client.subscribeAsync(dataFilter, { qos: 1 })
+      if (!shared) {
+        log.warn(
+          { event: 'single-instance', filter: dataFilter },
+          'the broker offers no shared subscriptions (MQTT 3.1.1, or not offered): running as a single instance; start no other instance with this broker',
+        )
+      }
+      log.info(
+        {
+          event: 'subscribed',
+          data: dataFilter,
+          key: filters.key,
+          dataClientId: this.#clientId,
+          keyClientId: this.#keys.options.clientId,
+        },
+        'subscribed',
       )
+      return this
+    } catch (err) {
+      await Promise.all([this.#keys.end(), this.#data?.end()]).catch(() => undefined)
+      throw err
     }
-    log.info({ event: 'subscribed', data: dataFilter, key: filters.key }, 'subscribed')
-    return this
   }
 
   /**
    * Stops: unsubscribes from data (the group's other instances take over), waits for the
-   * messages in flight (`drain`, which the caller bounds), sends their acknowledgements, and
-   * disconnects.
+   * messages in flight (`drain`, which the caller bounds; announcements still arrive meanwhile),
+   * sends their acknowledgements, and disconnects both connections.
    */
   async stop(drain: () => Promise<unknown>): Promise<void> {
-    this.#stopping = true
-    this.#client.options.reconnectPeriod = 0
+    const data = this.#data
+    data?.stopping()
     try {
-      if (this.#client.connected) await this.#client.unsubscribeAsync(this.info.dataFilter)
+      if (data?.client.connected === true) await data.client.unsubscribeAsync(this.info.dataFilter)
     } catch {
       // Disconnecting ends the subscription of a clean session anyway.
     }
     await drain()
-    await this.#client.endAsync(false)
-  }
-
-  #onMessage(packet: IPublishPacket, callback: (err?: Error) => void): void {
-    const topic = packet.topic
-    if (topic.endsWith('/key')) this.#lastKeyAt = Date.now()
-    const payload =
-      typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload
-    const acks = this.#acks
-    if (packet.qos === 0) {
-      // Nothing to acknowledge; handled like any other (a QoS 0 publisher accepts loss).
-      void this.#handle(topic, payload)
-      this.#whenRoom(() => callback())
-      return
-    }
-    if (acks === undefined || packet.messageId === undefined) {
-      // One message at a time: its PUBACK goes once it is handled.
-      void this.#handle(topic, payload).then((outcome) => {
-        if (outcome.kind !== 'stopped') callback()
-      })
-      return
-    }
-    const entry = acks.received(packet.messageId)
-    void this.#handle(topic, payload).then((outcome) => {
-      if (outcome.kind !== 'stopped') acks.done(entry)
-    })
-    // The PUBACK mqtt.js writes after this callback is held until the message is durable; mqtt.js
-    // reads no further packet until the callback is called, so a full window pauses reading.
-    this.#whenRoom(() => callback())
-  }
-
-  #whenRoom(go: () => void): void {
-    if (this.#inFlight <= this.#options.receiveMaximum) go()
-    else this.#waiters.push(go)
-  }
-
-  async #handle(topic: string, payload: Buffer): Promise<Outcome> {
-    this.#inFlight++
-    try {
-      return await this.#options.handle({
-        topic,
-        payload: new Uint8Array(payload),
-        receivedAt: Date.now(),
-      })
-    } catch (err) {
-      this.#options.onFatal(err)
-      return { kind: 'stopped' }
-    } finally {
-      this.#inFlight--
-      if (this.#inFlight <= this.#options.receiveMaximum) this.#waiters.shift()?.()
-    }
+    this.#keys.stopping()
+    await Promise.all([data?.end(), this.#keys.end()])
   }
 }
 
