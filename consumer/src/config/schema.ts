@@ -46,7 +46,8 @@ export const ConsumerSettingsSchema = Type.Object(
             Type.String({
               // 123 + "-keys" (the key connection's id) = 128, AWS IoT Core's limit.
               pattern: '^[A-Za-z0-9._-]{1,123}$',
-              description: 'stable id of this instance (its data connection; "-keys" appended for its key connection)',
+              description:
+                'stable id of this instance (its data connection; "-keys" appended for its key connection)',
             }),
           ),
           shareGroup: Type.Optional(
