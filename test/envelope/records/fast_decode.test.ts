@@ -61,7 +61,7 @@ const records = fc.array(
   { minLength: 1, maxLength: 6 },
 )
 
-function encodable(rs: TelemetryRecord[]): Uint8Array | undefined {
+function encodable(rs: readonly unknown[]): Uint8Array | undefined {
   try {
     return encodeRecords(JSON.parse(JSON.stringify(rs)) as TelemetryRecord[])
   } catch {
