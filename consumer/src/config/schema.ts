@@ -59,7 +59,7 @@ export const ConsumerSettingsSchema = Type.Object(
           keepaliveSec: Type.Optional(Int(0, 65_535, 'MQTT keepalive, s')),
           connectTimeoutMs: Type.Optional(Int(100, 600_000, 'connection limit, ms')),
           receiveMaximum: Type.Optional(
-            Int(1, 65_535, 'messages in flight (unacknowledged) at most'),
+            Int(1, 65_535, 'messages in flight (unacknowledged) at most, per connection'),
           ),
           settleMs: Type.Optional(
             Int(0, 60_000, 'quiet time on key topics before subscribing to data, ms'),
