@@ -209,8 +209,9 @@ const RUN_HELP = `usage: sealwire-consumer run --key-id KEY --sink SINK [flags]
 ${KMS_HELP}
   --sink SINK         jsonl:PATH, jsonl:- (stdout) or postgres://user@host/db
   --share-group NAME  MQTT share group of the instances (default sealwire-consumer)
-  --client-id ID      stable MQTT client id of this instance: its session then survives a
-                      restart (broker.sessionExpirySec); default random, clean session
+  --client-id ID      stable MQTT client id of this instance (its data connection; its key
+                      connection is ID-keys): its sessions then survive a restart
+                      (broker.sessionExpirySec); default random ids, clean sessions
   --state S           memory (default) or redis://host:6379 (shared by the instances)
   --dead-letters D    a folder, or postgres://… (default /var/lib/sealwire-consumer/dead-letters)
   --metrics HOST:PORT Prometheus endpoint (/metrics, /healthz); default off
