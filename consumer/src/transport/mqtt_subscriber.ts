@@ -45,7 +45,7 @@ import { ConsumerConnection } from './_connection.ts'
 import type { ConnectionOptions, ConnectionRole } from './_connection.ts'
 
 /** The suffix of the key connection's client id. */
-export const KEY_CLIENT_SUFFIX = '-keys'
+const KEY_CLIENT_SUFFIX = '-keys'
 
 /** Options of {@link MqttSubscriber.start}. */
 export interface SubscriberOptions {
