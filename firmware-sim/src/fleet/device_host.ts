@@ -28,6 +28,14 @@ import { NoiseSource, RtclessClock } from '../hardware/index.ts'
 import type { DeviceSpec, DeviceStatus, HostCommand, HostEvent, HostSpec } from './host_protocol.ts'
 import { parseHostCommand } from './host_protocol.ts'
 
+/**
+ * Samples the emulated noise device hands out per read, like a small hardware FIFO: the agent
+ * reads only to refill its pool, so what a read returned before a fault is still used after it;
+ * small reads make a fault visible at the next refill (the next epoch) rather than thousands of
+ * samples later.
+ */
+const NOISE_CHUNK_SAMPLES = 64
+
 /** Devices started at once when a host boots (start-up is CPU-bound: key parsing, SQLite). */
 const START_CONCURRENCY = 8
 
@@ -63,7 +71,7 @@ export async function runDeviceHost(
   for (const d of spec.devices) {
     slots.set(d.id, {
       spec: d,
-      noise: new NoiseSource({ seed: d.seed }),
+      noise: new NoiseSource({ seed: d.seed, chunkSamples: NOISE_CHUNK_SAMPLES }),
       served: undefined,
       boot: 0,
       syncTimer: undefined,
