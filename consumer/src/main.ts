@@ -475,6 +475,26 @@ async function run(checked: CheckedSettings, io: CliIo, parts: ConsumerParts): P
       },
       'sealwire-consumer running',
     )
+    // Parked messages an instance left behind (killed before their announcement was opened)
+    // are retried here once their epoch is known: they are dead letters already acknowledged.
+    let sweeping = false
+    const orphans = setInterval(
+      () => {
+        if (sweeping || stopping) return
+        sweeping = true
+        c.pipeline
+          .retryOrphanedParked(ORPHAN_MIN_AGE_MS, ORPHANS_PER_PASS)
+          .catch((err: unknown) =>
+            log.warn(
+              { event: 'orphans-failed', error: (err as Error).message },
+              'retrying parked letters failed',
+            ),
+          )
+          .finally(() => (sweeping = false))
+      },
+      Math.max(1_000, Math.floor(s.parking.maxAgeMs / 3)),
+    )
+    orphans.unref?.()
     const why = await Promise.race([
       untilStopped(io.signal),
       new Promise<'fatal'>((resolve) =>
@@ -482,6 +502,7 @@ async function run(checked: CheckedSettings, io: CliIo, parts: ConsumerParts): P
       ),
     ])
     stopping = true
+    clearInterval(orphans)
     log.info({ event: 'stopping', signal: why }, 'stopping')
     let left = 0
     await sub.stop(async () => {
@@ -495,6 +516,11 @@ async function run(checked: CheckedSettings, io: CliIo, parts: ConsumerParts): P
   if (fatal !== undefined) throw fatal
   return EXIT.ok
 }
+
+/** A parked letter is someone else's orphan once it is this old and in no lot of ours. */
+const ORPHAN_MIN_AGE_MS = 2_000
+/** Letters retried per pass of the orphan sweep. */
+const ORPHANS_PER_PASS = 1_000
 
 async function replay(checked: CheckedSettings, io: CliIo, parts: ConsumerParts): Promise<number> {
   const s = checked.settings

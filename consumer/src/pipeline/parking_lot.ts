@@ -99,6 +99,12 @@ export class ParkingLot {
     return true
   }
 
+  /** True when the letter `letterId` is parked here now. */
+  holds(letterId: string): boolean {
+    for (const p of this.#slots.keys()) if (p.letterId === letterId) return true
+    return false
+  }
+
   /** Removes and returns the messages parked for (device, epoch), oldest first. */
   take(deviceId: string, epochIdHex: string): Parked[] {
     const k = `${deviceId}\u0000${epochIdHex}`

@@ -276,6 +276,36 @@ export class Pipeline {
   }
 
   /**
+   * Retries the `epoch-unknown` letters that no lot of this instance holds and that are at least
+   * `minAgeMs` old: messages parked by an instance that was killed before their announcement was
+   * opened (a parked message is a dead letter already acknowledged, so its lot is the only thing
+   * that would have retried it), or parked by another live instance (retrying them here as well
+   * is harmless: the replay window and the sink's key make the second delivery a duplicate). What
+   * opens now is delivered once and its letter removed; the rest stays. At most `limit` letters
+   * per call. Resolves to the number delivered.
+   */
+  async retryOrphanedParked(minAgeMs: number, limit: number): Promise<number> {
+    const now = this.#clock.now()
+    let delivered = 0
+    let tried = 0
+    for await (const letter of this.#letters.list()) {
+      if (this.#signal?.aborted || tried >= limit) break
+      if (letter.reason !== 'epoch-unknown' || now - letter.at < minAgeMs) continue
+      if (this.#lot.holds(letter.id)) continue
+      tried++
+      const outcome = await this.#track(this.#retryLetter(letter, 'replay'))
+      if (outcome.kind !== 'kept' && outcome.kind !== 'stopped') delivered++
+    }
+    if (delivered > 0) {
+      this.#log.info(
+        { event: 'orphans-retried', tried, delivered },
+        `${delivered} parked message(s) another instance left were delivered`,
+      )
+    }
+    return delivered
+  }
+
+  /**
    * Waits for the messages in flight (at most `timeoutMs`), then stops the lot's timer. What is
    * parked stays dead-lettered. Resolves to the number still in flight (0 when drained).
    */
