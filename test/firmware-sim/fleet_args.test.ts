@@ -2,9 +2,11 @@
  * The fleet CLI's flags (README "Flags"): defaults, bounds, the fault list, the sink, and the
  * usage errors a person gets for a wrong flag (exit 2, one line).
  */
-import { describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it } from 'vitest'
 import { fleetDefaults, main, parseFleetArgs } from '../../firmware-sim/src/index.ts'
-import { capture } from '../helpers/index.ts'
+import { writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { capture, cleanupTempDirs, tempDir } from '../helpers/index.ts'
 
 describe('fleet flags', () => {
   it('no flags give the defaults: 50 devices, 60 s, 2/s, every fault, fleet-report.html', () => {
@@ -121,4 +123,16 @@ describe('fleet flags', () => {
     }
     expect(c.out()).toContain('exit codes: 0 the verifier passed')
   })
+
+  it('refuses a --work-dir that is not empty before calling anything (exit 1, one line)', async () => {
+    const dir = await tempDir()
+    await writeFile(join(dir, 'devices.csv'), 'device_id\n')
+    const c = capture()
+    expect(await main(['--work-dir', dir, '--report', 'off'], c.io)).toBe(1)
+    expect(c.err()).toBe(
+      `error ERR_FLEET_WORK_DIR: --work-dir ${dir} is not empty (a previous run?): give a new or empty folder\n`,
+    )
+  })
 })
+
+afterEach(cleanupTempDirs)

@@ -20,6 +20,8 @@ export type FleetErrorCode =
   | 'ERR_FLEET_HOST'
   /** The broker given with `--broker` does not answer. */
   | 'ERR_FLEET_BROKER'
+  /** `--work-dir` names a folder that is not empty. */
+  | 'ERR_FLEET_WORK_DIR'
 
 /** A fleet run could not be carried out (as opposed to a run whose verdict failed). */
 export class FleetError extends CodedError<FleetErrorCode> {}

@@ -23,7 +23,7 @@
  * ```
  */
 import { randomBytes } from 'node:crypto'
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -130,6 +130,12 @@ export async function runFleet(options: FleetOptions, io: FleetIo): Promise<Flee
       ? resolve(options.workDir)
       : await mkdtemp(join(tmpdir(), 'sealwire-fleet-'))
   const keep = options.workDir !== undefined
+  if (keep && (await readdir(workDir).catch(() => [])).length > 0) {
+    throw new FleetError(
+      'ERR_FLEET_WORK_DIR',
+      `--work-dir ${workDir} is not empty (a previous run?): give a new or empty folder`,
+    )
+  }
   await mkdir(join(workDir, 'logs'), { recursive: true })
   await mkdir(join(workDir, 'config'), { recursive: true })
   await mkdir(join(workDir, 'state'), { recursive: true })

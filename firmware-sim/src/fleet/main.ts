@@ -43,6 +43,7 @@ const exitCodeOf = exitCodeTable({
     'ERR_FLEET_CONSUMER',
     'ERR_FLEET_HOST',
     'ERR_FLEET_BROKER',
+    'ERR_FLEET_WORK_DIR',
   ],
 })
 
