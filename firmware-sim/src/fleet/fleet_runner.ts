@@ -96,7 +96,13 @@ export interface FleetResult {
   readonly drain: { readonly seconds: number; readonly complete: boolean }
   /** CPU and peak memory of the device hosts and the consumer (Linux; undefined elsewhere). */
   readonly usage:
-    | { readonly hosts: GroupUsage; readonly consumer: GroupUsage; readonly seconds: number }
+    | {
+        readonly hosts: GroupUsage
+        readonly consumer: GroupUsage
+        /** This process: the links, the load, the wire tap, and kms-local and aedes when embedded. */
+        readonly runner: GroupUsage
+        readonly seconds: number
+      }
     | undefined
 }
 
@@ -474,6 +480,7 @@ export async function runFleet(options: FleetOptions, io: FleetIo): Promise<Flee
     const sampleUsage = (): void => {
       for (const h of hosts) usage.sample('hosts', h.pid)
       usage.sample('consumer', consumer.child.pid)
+      usage.sample('runner', process.pid)
     }
     const sample = async (): Promise<void> => {
       sampleUsage()
@@ -618,7 +625,12 @@ export async function runFleet(options: FleetOptions, io: FleetIo): Promise<Flee
       kmsCalls: kms?.calls(),
       drain: { seconds: drainSeconds, complete },
       usage: usage.available
-        ? { hosts: usage.total('hosts'), consumer: usage.total('consumer'), seconds: usageSeconds }
+        ? {
+            hosts: usage.total('hosts'),
+            consumer: usage.total('consumer'),
+            runner: usage.total('runner'),
+            seconds: usageSeconds,
+          }
         : undefined,
     }
   } finally {

@@ -198,6 +198,7 @@ function summaryText(r: FleetResult): string {
       : [
           `device hosts: ${r.usage.hosts.processes} processes (reboots included), CPU ${r.usage.hosts.cpuSec.toFixed(1)} s (${((100 * r.usage.hosts.cpuSec) / r.usage.seconds).toFixed(0)} % of one core), peak RSS ${r.usage.hosts.maxPeakRssMiB.toFixed(0)} MiB max per process, ${r.usage.hosts.sumPeakRssMiB.toFixed(0)} MiB summed`,
           `consumer: CPU ${r.usage.consumer.cpuSec.toFixed(1)} s (${((100 * r.usage.consumer.cpuSec) / r.usage.seconds).toFixed(0)} % of one core), peak RSS ${r.usage.consumer.maxPeakRssMiB.toFixed(0)} MiB`,
+          `runner (links, load, wire tap${r.kmsCalls !== undefined ? ', kms-local' : ''}${r.broker.startsWith('embedded') ? ', aedes' : ''}): CPU ${r.usage.runner.cpuSec.toFixed(1)} s, peak RSS ${r.usage.runner.maxPeakRssMiB.toFixed(0)} MiB`,
         ]),
     formatSummary(r.verdict),
   ]
