@@ -33,6 +33,7 @@ import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms'
 import { pino } from 'pino'
 import {
   consumerDefaults,
+  coreSettings,
   createConsumerCore,
   keyRingOf,
   MemoryConsumerState,
@@ -40,11 +41,8 @@ import {
 } from '../../consumer/src/index.ts'
 import type {
   ConsumerCore,
-  ConsumerSettings,
-  KeyLayerSettings,
   KeyRing,
   OutputRecord,
-  PipelineSettings,
   Sink,
   SinkWriteResult,
 } from '../../consumer/src/index.ts'
@@ -85,39 +83,6 @@ class CountingSink implements Sink {
   }
   close(): Promise<void> {
     return Promise.resolve()
-  }
-}
-
-/** The settings `sealwire-consumer run` derives from its defaults (consumer/src/main.ts). */
-function coreSettings(s: ConsumerSettings): {
-  keys: KeyLayerSettings
-  pipeline: PipelineSettings
-} {
-  return {
-    keys: {
-      cacheEntries: s.epochs.cacheEntries,
-      cacheTtlMs: s.epochs.cacheTtlMs,
-      ratePerSecond: s.kms.ratePerSecond,
-      maxConcurrent: s.kms.maxConcurrent,
-      throttleRetryMs: s.kms.throttleRetryMs,
-    },
-    pipeline: {
-      topicPrefix: PREFIX,
-      parking: { ...s.parking },
-      epochBudget: {
-        windowMs: s.epochs.budgetWindowMs,
-        perDevice: s.epochs.budgetPerDevice,
-        total: s.epochs.budgetTotal,
-      },
-      sink: {
-        initialMs: s.delivery.retryInitialMs,
-        maxMs: s.delivery.retryMaxMs,
-        deadLetterAfterMs: s.delivery.deadLetterAfterMs,
-        batchMaxRecords: 1_000,
-        batchesInFlight: 2,
-      },
-      storeRetry: { initialMs: 100, maxMs: 5_000 },
-    },
   }
 }
 
@@ -170,7 +135,7 @@ function newCore(kms: BenchKms, sink: Sink): ConsumerCore {
     state: new MemoryConsumerState(),
     sink,
     deadLetters: new MemoryDeadLetterStore(),
-    settings: coreSettings(consumerDefaults),
+    settings: coreSettings({ ...consumerDefaults, topicPrefix: PREFIX }),
     log: pino({ level: 'silent' }),
   })
 }

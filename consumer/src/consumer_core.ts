@@ -10,6 +10,7 @@
  * await core.close()
  * ```
  */
+import type { CoreSettings } from './config/core_settings.ts'
 import type { Logger } from 'pino'
 import type { Unwrap } from '../../envelope/src/index.ts'
 import { kmsUnwrap } from '../../kms-client/src/index.ts'
@@ -21,11 +22,10 @@ import { isThrottling } from './keys/kms_gate.ts'
 import { hsmFallbackUnwrap } from './keys/hsm_fallback.ts'
 import type { HsmFallbackOptions } from './keys/hsm_fallback.ts'
 import { createKeyLayer } from './keys/key_layer.ts'
-import type { KeyLayer, KeyLayerSettings } from './keys/key_layer.ts'
+import type { KeyLayer } from './keys/key_layer.ts'
 import type { KeyRing } from './keys/key_ring.ts'
 import { ConsumerMetrics } from './metrics/consumer_metrics.ts'
 import { Pipeline } from './pipeline/pipeline.ts'
-import type { PipelineSettings } from './pipeline/pipeline.ts'
 import type { Sink } from './sinks/sink.ts'
 import type { ConsumerState } from './state/consumer_state.ts'
 
@@ -41,7 +41,7 @@ export interface ConsumerCoreOptions {
   readonly state: ConsumerState
   readonly sink: Sink
   readonly deadLetters: DeadLetterStore
-  readonly settings: { readonly keys: KeyLayerSettings; readonly pipeline: PipelineSettings }
+  readonly settings: CoreSettings
   readonly log: Logger
   readonly clock?: Clock | undefined
 }

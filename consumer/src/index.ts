@@ -32,6 +32,8 @@ export { MqttSubscriber } from './transport/mqtt_subscriber.ts'
 export type { SubscriberOptions, SubscriptionInfo } from './transport/mqtt_subscriber.ts'
 export { ConsumerMetrics } from './metrics/consumer_metrics.ts'
 export { consumerDefaults } from './config/defaults.ts'
+export { coreSettings } from './config/core_settings.ts'
+export type { CoreSettings } from './config/core_settings.ts'
 export type { ConsumerSettings } from './config/defaults.ts'
 export { loadSettings, settingEnvNames } from './config/load_settings.ts'
 export {

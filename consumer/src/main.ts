@@ -36,6 +36,7 @@ import {
 import { checkSettings } from './config/check_settings.ts'
 import type { CheckedSettings, Needs } from './config/check_settings.ts'
 import type { ConsumerSettings } from './config/defaults.ts'
+import { coreSettings } from './config/core_settings.ts'
 import { FLAG_SETTINGS, loadSettings, settingEnvNames } from './config/load_settings.ts'
 import { createConsumerCore } from './consumer_core.ts'
 import type { ConsumerCore, ConsumerCoreOptions } from './consumer_core.ts'
@@ -50,14 +51,12 @@ import type { CheckedHsm } from './config/check_hsm.ts'
 import { Pkcs11Hsm } from '../../hsm/src/index.ts'
 import { startMetricsServer } from './metrics/metrics_server.ts'
 import type { MetricsServer } from './metrics/metrics_server.ts'
-import type { PipelineSettings } from './pipeline/pipeline.ts'
 import { replayDeadLetters } from './replay.ts'
 import { sinkFromUrl } from './sinks/index.ts'
 import type { Sink } from './sinks/index.ts'
 import { stateFromSpec } from './state/index.ts'
 import type { ConsumerState } from './state/index.ts'
 import { MqttSubscriber } from './transport/mqtt_subscriber.ts'
-import type { KeyLayerSettings } from './keys/key_layer.ts'
 import { CONSUMER_VERSION } from './version.ts'
 
 /** Exit codes by class (README "Exit codes"). */
@@ -282,36 +281,6 @@ function makeLogger(level: string, io: CliIo): Logger {
   )
 }
 
-function keySettings(s: ConsumerSettings): KeyLayerSettings {
-  return {
-    cacheEntries: s.epochs.cacheEntries,
-    cacheTtlMs: s.epochs.cacheTtlMs,
-    ratePerSecond: s.kms.ratePerSecond,
-    maxConcurrent: s.kms.maxConcurrent,
-    throttleRetryMs: s.kms.throttleRetryMs,
-  }
-}
-
-function pipelineSettings(s: ConsumerSettings): PipelineSettings {
-  return {
-    topicPrefix: s.topicPrefix,
-    parking: { ...s.parking },
-    epochBudget: {
-      windowMs: s.epochs.budgetWindowMs,
-      perDevice: s.epochs.budgetPerDevice,
-      total: s.epochs.budgetTotal,
-    },
-    sink: {
-      initialMs: s.delivery.retryInitialMs,
-      maxMs: s.delivery.retryMaxMs,
-      deadLetterAfterMs: s.delivery.deadLetterAfterMs,
-      batchMaxRecords: 1_000,
-      batchesInFlight: 2,
-    },
-    storeRetry: { initialMs: 100, maxMs: 5_000 },
-  }
-}
-
 function kmsSession(
   s: ConsumerSettings,
   io: CliIo,
@@ -409,7 +378,7 @@ async function openCore(
     state,
     sink,
     deadLetters: letters,
-    settings: { keys: keySettings(s), pipeline: pipelineSettings(s) },
+    settings: coreSettings(s),
     log,
     hsmFallback,
   })

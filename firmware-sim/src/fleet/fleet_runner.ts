@@ -271,7 +271,7 @@ export async function runFleet(options: FleetOptions, io: FleetIo): Promise<Flee
     cleanups.push(async () => {
       for (const l of links.values()) await l.close()
     })
-    for (const [i, id] of ids.entries()) {
+    for (const id of ids) {
       const rtcless = plan.rtcless.has(id)
       const config = {
         broker: {
@@ -285,7 +285,6 @@ export async function runFleet(options: FleetOptions, io: FleetIo): Promise<Flee
         log: { level: 'info' },
       }
       await writeFile(join(workDir, 'config', `${id}.json`), `${JSON.stringify(config, null, 2)}\n`)
-      void i
     }
     const load = new LoadGenerator({ rate: options.rate, tickMs: options.tickMs })
     for (const id of ids) load.setUrl(id, undefined)
