@@ -14,12 +14,8 @@ import {
   defaultCliIo,
   EXIT,
   optionalString,
-  parseCommandArgs,
   reportError,
-  shown,
-  takeCommand,
-  UsageError,
-  wantsHelp,
+  selectCommand,
 } from '../../platform/src/index.ts'
 import type { CliIo } from '../../platform/src/index.ts'
 import type { Command, CommandContext, FileCliIo } from './commands/command.ts'
@@ -88,20 +84,9 @@ export async function main(argv: readonly string[], io: MainIo = {}): Promise<nu
     process.once('SIGTERM', onSignal)
   }
   try {
-    const taken = takeCommand(argv, GLOBAL_FLAGS, cli, MAIN_HELP)
-    if (taken === EXIT.ok) return EXIT.ok
-    const { command, rest } = taken
-    const cmd = COMMANDS[command]
-    if (cmd === undefined) {
-      throw new UsageError(
-        `unknown command ${shown(command)}; commands: ${Object.keys(COMMANDS).join(', ')}`,
-      )
-    }
-    if (wantsHelp(rest)) {
-      cli.stdout.write(cmd.help)
-      return EXIT.ok
-    }
-    const args = parseCommandArgs(rest, { ...GLOBAL_FLAGS, ...cmd.flags }, cmd.maxPositionals)
+    const selected = selectCommand(argv, GLOBAL_FLAGS, COMMANDS, cli, MAIN_HELP)
+    if (selected === 0) return EXIT.ok
+    const { command: cmd, args } = selected
     const region = optionalString(args, 'region')
     const profile = optionalString(args, 'profile')
     const endpoint = optionalString(args, 'endpoint')

@@ -36,9 +36,10 @@ export {
   splitCommand,
   stringList,
   takeCommand,
+  selectCommand,
   wantsHelp,
 } from './cli/args.ts'
-export type { FlagSpec, FlagSpecs, ParsedArgs } from './cli/args.ts'
+export type { FlagSpec, FlagSpecs, ParsedArgs, SubcommandSpec } from './cli/args.ts'
 export { EXIT, exitCodeTable } from './cli/exit_codes.ts'
 export type { ExitCodeOf } from './cli/exit_codes.ts'
 export { reportError, runMain, untilStopped } from './cli/report.ts'

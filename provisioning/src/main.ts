@@ -18,13 +18,9 @@ import {
   EXIT,
   integerFlag,
   optionalString,
-  parseCommandArgs,
   reportError,
-  shown,
-  takeCommand,
+  selectCommand,
   systemClock,
-  UsageError,
-  wantsHelp,
   withoutUserinfo,
 } from '../../platform/src/index.ts'
 import { batchCommand } from './commands/batch.ts'
@@ -78,20 +74,9 @@ export async function main(argv: readonly string[], io: MainOptions = {}): Promi
   const cli = defaultCliIo(io)
   let session: KmsSession | undefined
   try {
-    const taken = takeCommand(argv, GLOBAL_FLAGS, cli, MAIN_HELP)
-    if (taken === EXIT.ok) return EXIT.ok
-    const { command, rest } = taken
-    const cmd = COMMANDS[command]
-    if (cmd === undefined) {
-      throw new UsageError(
-        `unknown command ${shown(command)}; commands: ${Object.keys(COMMANDS).join(', ')}`,
-      )
-    }
-    if (wantsHelp(rest)) {
-      cli.stdout.write(cmd.help)
-      return EXIT.ok
-    }
-    const args = parseCommandArgs(rest, { ...GLOBAL_FLAGS, ...cmd.flags }, cmd.maxPositionals)
+    const selected = selectCommand(argv, GLOBAL_FLAGS, COMMANDS, cli, MAIN_HELP)
+    if (selected === 0) return EXIT.ok
+    const { command: cmd, args } = selected
     const maxRetries = optionalString(args, 'max-retries')
     const retry =
       maxRetries === undefined

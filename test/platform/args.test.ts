@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import {
+  selectCommand,
   flag,
   integerFlag,
   optionalString,
@@ -95,6 +96,73 @@ describe('integerFlag', () => {
       expect((await caught(() => integerFlag(bad, '--n', 0, 5))).message).toBe(
         '--n must be an integer from 0 to 5',
       )
+    }
+  })
+})
+
+describe('selectCommand', () => {
+  const commands = Object.freeze(
+    Object.assign(
+      Object.create(null) as Record<
+        string,
+        { name: string; help: string; flags: { out: { type: 'string' } }; maxPositionals: number }
+      >,
+      {
+        seal: {
+          name: 'seal',
+          help: 'usage: t seal IN\n',
+          flags: { out: { type: 'string' as const } },
+          maxPositionals: 1,
+        },
+      },
+    ),
+  )
+  const globals = {
+    region: { type: 'string' as const },
+    help: { type: 'boolean' as const, short: 'h' },
+  }
+  const io = () => {
+    let out = ''
+    let err = ''
+    return {
+      stdout: { write: (s: string) => (out += s) },
+      stderr: { write: (s: string) => (err += s) },
+      out: () => out,
+      err: () => err,
+    }
+  }
+
+  it('returns the command with its own and the global flags, before or after the command word', () => {
+    const selected = selectCommand(
+      ['--region', 'r1', 'seal', 'IN', '--out', 'O'],
+      globals,
+      commands,
+      io(),
+      'MAIN\n',
+    )
+    expect(selected).not.toBe(0)
+    if (selected === 0) return
+    expect(selected.command.name).toBe('seal')
+    expect(selected.args.values).toMatchObject({ region: 'r1', out: 'O' })
+    expect(selected.args.positionals).toEqual(['IN'])
+  })
+
+  it('prints the main help for a bare --help and the command help for CMD --help, returning 0', () => {
+    const a = io()
+    expect(selectCommand(['--help'], globals, commands, a, 'MAIN\n')).toBe(0)
+    expect(a.out()).toBe('MAIN\n')
+    const b = io()
+    expect(selectCommand(['seal', '--help'], globals, commands, b, 'MAIN\n')).toBe(0)
+    expect(b.out()).toBe('usage: t seal IN\n')
+  })
+
+  it('refuses an unknown command (also a name of Object.prototype) with the known ones listed', async () => {
+    for (const name of ['open', 'constructor']) {
+      const err = await caught(() => selectCommand([name], globals, commands, io(), 'MAIN\n'))
+      expect(err).toMatchObject({
+        code: 'ERR_USAGE',
+        message: `unknown command "${name}"; commands: seal`,
+      })
     }
   })
 })

@@ -230,3 +230,51 @@ export function takeCommand(
   io.stderr.write(mainHelp)
   throw new UsageError('no command given')
 }
+
+/** A subcommand as {@link selectCommand} dispatches it. */
+export interface SubcommandSpec {
+  readonly name: string
+  /** The full `--help` text. */
+  readonly help: string
+  readonly flags: FlagSpecs
+  readonly maxPositionals: number
+}
+
+/**
+ * The subcommand of a multi-command CLI and its arguments (global flags and its own, before or
+ * after the command word): 0 when help was printed (a bare `--help`: `mainHelp`; `CMD --help`:
+ * the command's help).
+ *
+ * @throws {UsageError} `ERR_USAGE`: no command, an unknown one (the known ones listed), a bad flag.
+ * @example
+ * ```ts
+ * const selected = selectCommand(argv, GLOBAL_FLAGS, COMMANDS, cli, MAIN_HELP)
+ * if (selected === 0) return EXIT.ok
+ * return await selected.command.run(selected.args, ctx)
+ * ```
+ */
+export function selectCommand<C extends SubcommandSpec>(
+  argv: readonly string[],
+  globalFlags: FlagSpecs,
+  commands: Readonly<Record<string, C>>,
+  io: {
+    readonly stdout: { write(s: string): unknown }
+    readonly stderr: { write(s: string): unknown }
+  },
+  mainHelp: string,
+): { command: C; args: ParsedArgs } | 0 {
+  const taken = takeCommand(argv, globalFlags, io, mainHelp)
+  if (taken === 0) return 0
+  const command = Object.hasOwn(commands, taken.command) ? commands[taken.command] : undefined
+  if (command === undefined) {
+    throw new UsageError(
+      `unknown command ${shown(taken.command)}; commands: ${Object.keys(commands).join(', ')}`,
+    )
+  }
+  if (wantsHelp(taken.rest)) {
+    io.stdout.write(command.help)
+    return 0
+  }
+  const flags = { ...globalFlags, ...command.flags }
+  return { command, args: parseCommandArgs(taken.rest, flags, command.maxPositionals) }
+}
