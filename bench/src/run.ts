@@ -26,7 +26,7 @@ import { createContext, SIZES, telemetryPayload } from './bench_context.ts'
 import { CANDIDATES } from './candidates.ts'
 import { runConsumerRows } from './consumer_rows.ts'
 import type { FileRows } from './file_rows.ts'
-import { measureFileRss, renderFileRows, runFileRows } from './file_rows.ts'
+import { measureFileRss, renderFileRows, runFileRowsIsolated } from './file_rows.ts'
 import type { Plan, Timed } from './measure.ts'
 import { reason, runRounds, sinkValue } from './measure.ts'
 import type { AgentPlan, Options } from './options.ts'
@@ -118,7 +118,7 @@ async function runHalf(
   let files: FileRows | undefined
   if (only !== 'consumer') {
     log('the file rows')
-    files = await runFileRows(ctx, { rounds: Math.max(3, Math.ceil(plan.rounds / 3)) }, log)
+    files = await runFileRowsIsolated({ rounds: Math.max(5, Math.ceil(plan.rounds / 2)) }, log)
   }
   log('done')
   return {

@@ -48,6 +48,7 @@ const SEAL_REFUSED_CODES = Object.freeze([
   'ERR_ENTROPY_SOURCE',
   'ERR_SYNC_WRAP_UNAVAILABLE',
   'ERR_SEALER_CLOSED',
+  'ERR_PLAINTEXT_LENGTH',
 ] as const)
 
 /** Codes of {@link SealRefusedError}: why the sealer refuses to seal. */

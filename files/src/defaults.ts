@@ -43,7 +43,7 @@ export interface FilesDefaults {
 
 /** The defaults. */
 export const filesDefaults: FilesDefaults = Object.freeze({
-  segmentBytes: 64 * 1024,
+  segmentBytes: 256 * 1024,
   maxSegmentBytes: 16 * 1024 * 1024,
   readBytes: 1024 * 1024,
   progressMinBytes: 16 * 1024 * 1024,

@@ -81,6 +81,7 @@ const CLASS_OF: Readonly<Record<FileErrorCode, ExitClass>> = Object.freeze({
   ERR_ENTROPY_SOURCE: 'internal',
   ERR_SYNC_WRAP_UNAVAILABLE: 'internal',
   ERR_SEALER_CLOSED: 'internal',
+  ERR_PLAINTEXT_LENGTH: 'io',
   ERR_S3_NOT_FOUND: 's3',
   ERR_S3_DENIED: 's3',
   ERR_S3_UNAVAILABLE: 's3',

@@ -48,6 +48,7 @@ const ALL_CODES = Object.keys({
   ERR_ENTROPY_SOURCE: true,
   ERR_SYNC_WRAP_UNAVAILABLE: true,
   ERR_SEALER_CLOSED: true,
+  ERR_PLAINTEXT_LENGTH: true,
 } satisfies Record<EnvelopeErrorCode, true>) as EnvelopeErrorCode[]
 
 const cause = new Error('upstream')
@@ -136,6 +137,7 @@ describe('EnvelopeError: the one error convention', () => {
       'ERR_ENTROPY_SOURCE',
       'ERR_SYNC_WRAP_UNAVAILABLE',
       'ERR_SEALER_CLOSED',
+      'ERR_PLAINTEXT_LENGTH',
     ] satisfies SealRefusedCode[])
     expect(Object.isFrozen(SealRefusedError.codes)).toBe(true)
     expect(Object.hasOwn(SealRefusedError, 'code')).toBe(false)

@@ -19,7 +19,17 @@ import {
   UnwrapUnavailableError,
 } from '../../envelope/src/index.ts'
 import { caught } from '../helpers/index.ts'
-import { bytes, chunked, collect, openOptions, S, seal, wrapper } from './_stream_fixture.ts'
+import {
+  bytes,
+  chunked,
+  collect,
+  goldenRandom,
+  goldenWrapper,
+  openOptions,
+  S,
+  seal,
+  wrapper,
+} from './_stream_fixture.ts'
 
 const HEADER = 296 // RSA-2048 recipient
 const SEG = S + 16
@@ -60,15 +70,74 @@ describe('stream round trips', () => {
     }
   })
 
-  it('the default segment size is 64 KiB; segment size ± 1 around it round-trips', async () => {
-    for (const n of [65535, 65536, 65537]) {
+  it('the default segment size is 256 KiB; segment size ± 1 around it round-trips', async () => {
+    const D = 256 * 1024
+    for (const n of [D - 1, D, D + 1]) {
       const data = bytes(n)
       const file = await sealBytes(data, { wrapper })
-      expect(parseStreamHeader(file.subarray(0, HEADER)).segmentBytes).toBe(65536)
-      expect(file.length).toBe(HEADER + n + 16 * Math.ceil(n / 65536))
+      expect(parseStreamHeader(file.subarray(0, HEADER)).segmentBytes).toBe(D)
+      expect(file.length).toBe(HEADER + n + 16 * Math.ceil(n / D))
       expect(Buffer.from(await openBytes(file, openOptions)).equals(Buffer.from(data))).toBe(true)
     }
   })
+
+  it.each([0, 1, S - 1, S, S + 1, 2 * S, 3 * S + 7])(
+    'totalBytes (%i bytes): the same stream, byte for byte, as without it, from any chunking',
+    async (n) => {
+      const data = bytes(n)
+      const sealWith = (chunks: Iterable<Uint8Array>, totalBytes?: number) =>
+        collect(
+          sealStream(chunks, {
+            wrapper: goldenWrapper,
+            random: goldenRandom(),
+            segmentBytes: S,
+            totalBytes,
+          }),
+        )
+      const expected = await sealWith([data])
+      for (const sizes of [[S], [1], [S - 1, S + 1], [3 * S + 7]]) {
+        const got = await sealWith(chunked(data, sizes), n)
+        expect(Buffer.from(got).equals(Buffer.from(expected))).toBe(true)
+      }
+      // A segment is released as soon as it is complete and known not to be the last.
+      const s = await StreamSealer.create({ wrapper, segmentBytes: S, totalBytes: 2 * S + 1 })
+      expect(s.push(bytes(S)).length).toBeGreaterThan(0)
+      expect(s.push(bytes(S)).length).toBeGreaterThan(0)
+      expect(s.push(bytes(1))).toEqual([])
+    },
+  )
+
+  it('totalBytes: more bytes fail at the push, fewer at finish, with ERR_PLAINTEXT_LENGTH', async () => {
+    const more = await StreamSealer.create({ wrapper, segmentBytes: S, totalBytes: S })
+    more.push(bytes(S - 1))
+    const over = await caught(async () => more.push(bytes(2)))
+    expect([over.code, over.message]).toEqual([
+      'ERR_PLAINTEXT_LENGTH',
+      `more than the ${S} bytes announced (totalBytes)`,
+    ])
+    const fewer = await StreamSealer.create({ wrapper, segmentBytes: S, totalBytes: 2 * S })
+    fewer.push(bytes(S))
+    const under = await caught(async () => fewer.finish())
+    expect([under.code, under.message]).toEqual([
+      'ERR_PLAINTEXT_LENGTH',
+      `${S} bytes, not the ${2 * S} announced (totalBytes)`,
+    ])
+    const bad = await caught(() => StreamSealer.create({ wrapper, totalBytes: -1 }))
+    expect(bad).toBeInstanceOf(TypeError)
+  })
+
+  it.each([S, 2 * S, 3 * S + 7])(
+    'random access with segment-aligned reads (%i bytes): every segment opens in place',
+    async (n) => {
+      const data = bytes(n)
+      const file = await seal(data)
+      const src = { size: file.length, read: (at: number, k: number) => file.subarray(at, at + k) }
+      for (const readBytes of [SEG, 2 * SEG, 7]) {
+        const out = await collect(openRandomAccess(src, { ...openOptions, readBytes }))
+        expect(Buffer.from(out).equals(Buffer.from(data))).toBe(true)
+      }
+    },
+  )
 
   it('seals from any chunking to the same layout; async sources work', async () => {
     const data = bytes(5 * S + 3)
@@ -269,6 +338,29 @@ describe('stream tampering: every case is the one opaque error', () => {
       })(),
     )
     expect(released).toEqual([])
+  })
+
+  it('random access: a final segment that changes after the check is the opaque error, never released', async () => {
+    // The final segment is opened once, by the check; the sequential read must then deliver the
+    // very bytes that were checked (a file rewritten meanwhile fails instead of mixing versions).
+    const changed = Buffer.from(file)
+    changed[changed.length - 1]! ^= 1
+    const finalAt = HEADER + 4 * SEG
+    let finalReads = 0
+    const src = {
+      size: file.length,
+      read: (at: number, n: number) =>
+        (at + n > finalAt && finalReads++ > 0 ? changed : file).subarray(at, at + n),
+    }
+    const released: Uint8Array[] = []
+    await opaque(
+      (async () => {
+        for await (const pt of openRandomAccess(src, { ...openOptions, readBytes: SEG }))
+          released.push(pt)
+      })(),
+    )
+    expect(finalReads).toBe(2) // the check, then the sequential read
+    expect(Buffer.concat(released).equals(Buffer.from(data.subarray(0, 4 * S)))).toBe(true)
   })
 
   it('a wrong private key is the opaque error (random CEK, then the first tag)', async () => {

@@ -19,6 +19,9 @@ import { capture, kmsClientFor, repoRoot } from '../helpers/index.ts'
 export { cleanupTempDirs, tempDir } from '../helpers/index.ts'
 
 /** Credentials kms-local and s3rver accept. */
+/** The CLI's segment size (files/README.md: 262,144 plaintext bytes per segment). */
+export const SEGMENT = 256 * 1024
+
 export const ENV = Object.freeze({
   AWS_ACCESS_KEY_ID: 'S3RVER',
   AWS_SECRET_ACCESS_KEY: 'S3RVER',

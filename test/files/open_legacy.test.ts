@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { evpBytesToKey, LEGACY_FAILED_MESSAGE, opensslPassword } from '../../files/src/index.ts'
 import { skipWithout } from '../helpers/index.ts'
-import { cleanupTempDirs, run, startKms, tempDir } from './_helpers.ts'
+import { cleanupTempDirs, run, SEGMENT, startKms, tempDir } from './_helpers.ts'
 import type { KmsFixture } from './_helpers.ts'
 
 function hasOpenssl(): boolean {
@@ -87,7 +87,7 @@ describe.skipIf(skipWithout(hasOpenssl(), 'the openssl binary'))(
         const re = await run([...base, join(dir, 'F.enc'), '--reseal', join(dir, 'F.sw')])
         expect(re.code, re.err).toBe(0)
         expect((await stat(join(dir, 'F.sw'))).size).toBe(
-          296 + data.length + 16 * Math.ceil(data.length / 65536),
+          296 + data.length + 16 * Math.ceil(data.length / SEGMENT),
         )
         const opened = await run([
           'open',

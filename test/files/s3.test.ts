@@ -13,6 +13,7 @@ import {
   peakRss,
   run,
   runChild,
+  SEGMENT,
   startKms,
   startS3,
   tempDir,
@@ -74,7 +75,7 @@ async function sha256File(path: string): Promise<string> {
 
 describe('sealwire-file put / get against s3rver', () => {
   it('put then get: the same bytes; the object is the sealed stream with its metadata', async () => {
-    const data = randomBytes(3 * 65536 + 99)
+    const data = randomBytes(3 * SEGMENT + 99)
     await writeFile(join(dir, 'a.bin'), data)
     const put = await run(putArgs(join(dir, 'a.bin'), 'dir/a.sw'))
     expect(put.code, put.err).toBe(0)
@@ -97,7 +98,7 @@ describe('sealwire-file put / get against s3rver', () => {
   })
 
   it('a truncated object writes nothing and no OUT; a missing one is ERR_S3_NOT_FOUND', async () => {
-    await writeFile(join(dir, 'b.bin'), randomBytes(2 * 65536 + 1))
+    await writeFile(join(dir, 'b.bin'), randomBytes(2 * SEGMENT + 1))
     await run(putArgs(join(dir, 'b.bin'), 'b.sw'))
     const full = await (
       await sdk.send(new GetObjectCommand({ Bucket: s3.bucket, Key: 'b.sw' }))
@@ -106,7 +107,7 @@ describe('sealwire-file put / get against s3rver', () => {
       new PutObjectCommand({
         Bucket: s3.bucket,
         Key: 'b-cut.sw',
-        Body: full.subarray(0, 296 + 2 * 65552),
+        Body: full.subarray(0, 296 + 2 * (SEGMENT + 16)),
       }),
     )
     const cut = await run(getArgs('b-cut.sw', '-'))

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { cleanupTempDirs, run, startKms, tempDir } from './_helpers.ts'
+import { cleanupTempDirs, run, SEGMENT, startKms, tempDir } from './_helpers.ts'
 import type { KmsFixture } from './_helpers.ts'
 
 let kms: KmsFixture
@@ -30,7 +30,7 @@ async function fresh(): Promise<void> {
 const openArgs = () => ['open', '--key-id', kms.keyArn, '--endpoint', kms.server.endpoint]
 
 describe('sealwire-file seal / open / inspect through kms-local', () => {
-  it.each([0, 1, 65535, 65536, 65537, 3 * 65536 + 11])(
+  it.each([0, 1, SEGMENT - 1, SEGMENT, SEGMENT + 1, 3 * SEGMENT + 11])(
     '%i bytes: seal, inspect, open → the same bytes, one Decrypt',
     async (n) => {
       await fresh()
@@ -44,14 +44,14 @@ describe('sealwire-file seal / open / inspect through kms-local', () => {
         join(dir, 'f.sw'),
       ])
       expect(sealed.code, sealed.err).toBe(0)
-      const segments = Math.max(1, Math.ceil(n / 65536))
+      const segments = Math.max(1, Math.ceil(n / SEGMENT))
       expect((await stat(join(dir, 'f.sw'))).size).toBe(HEADER + n + 16 * segments)
 
       const inspected = await run(['inspect', '--json', join(dir, 'f.sw')])
       expect(inspected.code, inspected.err).toBe(0)
       expect(JSON.parse(inspected.text)).toMatchObject({
         format: 'sealwire/1 stream v1',
-        segmentBytes: 65536,
+        segmentBytes: SEGMENT,
         segments,
         plaintextBytes: n,
         totalBytes: HEADER + n + 16 * segments,
@@ -95,11 +95,11 @@ describe('sealwire-file seal / open / inspect through kms-local', () => {
 
   it('a truncated file: open writes nothing, to a file or to stdout; OUT is not created', async () => {
     await fresh()
-    const data = randomBytes(3 * 65536 + 5)
+    const data = randomBytes(3 * SEGMENT + 5)
     await writeFile(join(dir, 'in.bin'), data)
     await run(['seal', '--public-key', pub, join(dir, 'in.bin'), join(dir, 'f.sw')])
     const full = await readFile(join(dir, 'f.sw'))
-    await writeFile(join(dir, 'cut.sw'), full.subarray(0, HEADER + 3 * 65552)) // final segment gone
+    await writeFile(join(dir, 'cut.sw'), full.subarray(0, HEADER + 3 * (SEGMENT + 16))) // final segment gone
     const toFile = await run([...openArgs(), join(dir, 'cut.sw'), join(dir, 'out.bin')])
     expect([toFile.code, toFile.err]).toEqual([
       6,
@@ -111,10 +111,10 @@ describe('sealwire-file seal / open / inspect through kms-local', () => {
 
     // from stdin, segments before the cut are written, and the run fails
     const piped = await run([...openArgs(), '-', '-'], {
-      stdin: full.subarray(0, HEADER + 3 * 65552),
+      stdin: full.subarray(0, HEADER + 3 * (SEGMENT + 16)),
     })
     expect(piped.code).toBe(6)
-    expect(piped.out.equals(data.subarray(0, 2 * 65536))).toBe(true)
+    expect(piped.out.equals(data.subarray(0, 2 * SEGMENT))).toBe(true)
   })
 
   it('a failed open leaves an existing OUT as it was', async () => {

@@ -9,7 +9,7 @@
 
 /** Every default of the stream format. */
 export interface StreamDefaults {
-  /** Plaintext bytes per segment when the sealer is not told: 64 KiB. */
+  /** Plaintext bytes per segment when the sealer is not told: 256 KiB. */
   readonly segmentBytes: number
   /** Largest segment size an opener accepts from a header by default: 1 MiB (memory bound). */
   readonly maxSegmentBytes: number
@@ -17,6 +17,6 @@ export interface StreamDefaults {
 
 /** The defaults. */
 export const defaultStreamOptions: StreamDefaults = Object.freeze({
-  segmentBytes: 64 * 1024,
+  segmentBytes: 256 * 1024,
   maxSegmentBytes: 1024 * 1024,
 })

@@ -30,12 +30,19 @@ import type { SegmentCipher } from './_segment_cipher.ts'
 export interface StreamSealOptions {
   /** Wraps the stream's CEK to the recipient (the envelope's `createKeyWrapper`). */
   readonly wrapper: KeyWrapper
-  /** Plaintext bytes per segment; default 65,536 (64 KiB), 512 to 16 MiB. */
+  /** Plaintext bytes per segment; default 262,144 (256 KiB), 512 to 16 MiB. */
   readonly segmentBytes?: number | undefined
   /** Source of the CEK and the file id; default `crypto.getRandomValues`. */
   readonly random?: RandomSource | undefined
   /** AES-GCM backend; default the fastest present (node:crypto, else @noble/ciphers). */
   readonly aead?: AeadBackendName | undefined
+  /**
+   * The plaintext's exact length, when known before sealing (a regular file): every segment but
+   * the last is then sealed as soon as its bytes are at hand, in place in the caller's chunk,
+   * instead of being copied and held until more bytes show it is not the last. More or fewer
+   * bytes than this is `ERR_PLAINTEXT_LENGTH` (the stream then has no final segment: it never opens).
+   */
+  readonly totalBytes?: number | undefined
 }
 
 function defaultRandom(n: number): Uint8Array {
@@ -69,16 +76,22 @@ export class StreamSealer {
   readonly #segment: number
   readonly #buf: Uint8Array
   readonly #nonce = new Uint8Array(12)
+  /** The final segment's index when the length is known in advance, else -1. */
+  readonly #lastIndex: number
+  readonly #totalBytes: number | undefined
   #fill = 0
   #index = 0
   #plaintextBytes = 0
   #finished = false
 
-  private constructor(header: StreamHeader, cipher: SegmentCipher) {
+  private constructor(header: StreamHeader, cipher: SegmentCipher, totalBytes?: number) {
     this.header = header
     this.#cipher = cipher
     this.#segment = header.segmentBytes
     this.#buf = new Uint8Array(header.segmentBytes)
+    this.#totalBytes = totalBytes
+    this.#lastIndex =
+      totalBytes === undefined ? -1 : Math.max(0, Math.ceil(totalBytes / header.segmentBytes) - 1)
   }
 
   /**
@@ -94,13 +107,17 @@ export class StreamSealer {
     const { wrapper } = options
     if (typeof wrapper?.wrap !== 'function') throw new TypeError('wrapper: expected a KeyWrapper')
     const segmentBytes = options.segmentBytes ?? defaultStreamOptions.segmentBytes
+    const total = options.totalBytes
+    if (total !== undefined && !(Number.isSafeInteger(total) && total >= 0)) {
+      throw new TypeError(`totalBytes: a safe integer ≥ 0, got ${total}`)
+    }
     const random = options.random ?? defaultRandom
     const cek = Uint8Array.from(draw(random, 32))
     const fileId = Uint8Array.from(draw(random, FILE_ID_BYTES))
     try {
       const wrapped = wrapper.wrapSync ? wrapper.wrapSync(cek) : await wrapper.wrap(cek)
       const header = encodeStreamHeader(segmentBytes, fileId, wrapper.pinId, wrapped)
-      return new StreamSealer(header, segmentCipher(cek, options.aead))
+      return new StreamSealer(header, segmentCipher(cek, options.aead), total)
     } finally {
       cek.fill(0)
     }
@@ -138,8 +155,18 @@ export class StreamSealer {
   push(chunk: Uint8Array): Uint8Array[] {
     abytes(chunk, 'chunk')
     if (this.#finished) throw new SealRefusedError('ERR_SEALER_CLOSED', 'the stream is finished')
+    if (this.#totalBytes !== undefined && this.#plaintextBytes + chunk.length > this.#totalBytes) {
+      this.#finished = true
+      this.#buf.fill(0)
+      throw new SealRefusedError(
+        'ERR_PLAINTEXT_LENGTH',
+        `more than the ${this.#totalBytes} bytes announced (totalBytes)`,
+      )
+    }
     const out: Uint8Array[] = []
     const S = this.#segment
+    // With the length known, a full segment that is not the last needs no more bytes to be sealed.
+    const known = this.#lastIndex >= 0
     let at = 0
     this.#plaintextBytes += chunk.length
     while (at < chunk.length) {
@@ -147,8 +174,13 @@ export class StreamSealer {
         this.#seal(this.#buf, false, out)
         this.#fill = 0
       }
-      // A whole segment inside the chunk with more bytes after it: seal it in place, no copy.
-      if (this.#fill === 0 && chunk.length - at > S) {
+      // A whole segment inside the chunk that is known not to be the last (more bytes after it,
+      // or the length says so): seal it in place, no copy.
+      if (
+        this.#fill === 0 &&
+        (chunk.length - at > S ||
+          (known && chunk.length - at === S && this.#index < this.#lastIndex))
+      ) {
         this.#seal(chunk.subarray(at, at + S), false, out)
         at += S
         continue
@@ -157,6 +189,10 @@ export class StreamSealer {
       this.#buf.set(chunk.subarray(at, at + n), this.#fill)
       this.#fill += n
       at += n
+      if (known && this.#fill === S && this.#index < this.#lastIndex) {
+        this.#seal(this.#buf, false, out)
+        this.#fill = 0
+      }
     }
     return out
   }
@@ -172,6 +208,13 @@ export class StreamSealer {
   finish(): Uint8Array {
     if (this.#finished) throw new SealRefusedError('ERR_SEALER_CLOSED', 'the stream is finished')
     this.#finished = true
+    if (this.#totalBytes !== undefined && this.#plaintextBytes !== this.#totalBytes) {
+      this.#buf.fill(0)
+      throw new SealRefusedError(
+        'ERR_PLAINTEXT_LENGTH',
+        `${this.#plaintextBytes} bytes, not the ${this.#totalBytes} announced (totalBytes)`,
+      )
+    }
     const parts: Uint8Array[] = []
     this.#seal(this.#buf.subarray(0, this.#fill), true, parts)
     this.#buf.fill(0)

@@ -64,6 +64,7 @@ ${GLOBAL_HELP}
       const sealed = sealStream(guarded(input.chunks(), ctx.signal, progress), {
         wrapper: createKeyWrapper(key),
         segmentBytes: filesDefaults.segmentBytes,
+        totalBytes: input.size,
       })
       const upload = new Upload({
         client,

@@ -36,7 +36,7 @@ export const sealCommand: Command = {
   help: `usage: sealwire-file seal (--device DIR | --public-key FILE.der) [--expect-sha256 HEX] IN OUT
 
 Seals IN into OUT in the sealwire/1 stream format: a fresh AES-256 key for the file, wrapped to
-the RSA public key with RSA-OAEP-SHA-256, and AES-256-GCM segments of 64 KiB. Only the holder of
+the RSA public key with RSA-OAEP-SHA-256, and AES-256-GCM segments of 256 KiB. Only the holder of
 KMS Decrypt on the key can open it. "-" reads stdin / writes stdout. A file OUT appears only
 when sealing succeeded (written to a temporary file, then renamed).
 
@@ -61,7 +61,11 @@ ${GLOBAL_HELP}
       const progress = byteProgress(input.size, ctx.io, args.values.quiet === true)
       const output = await openOutput(outPath, ctx.io)
       const chunks = guarded(input.chunks(), ctx.signal, progress)
-      await pump(sealStream(chunks, { wrapper, segmentBytes: filesDefaults.segmentBytes }), output)
+      await pump(sealStream(chunks, {
+          wrapper,
+          segmentBytes: filesDefaults.segmentBytes,
+          totalBytes: input.size,
+        }), output)
       progress.finish()
     } finally {
       await input.close()
