@@ -99,13 +99,35 @@ describe('stream round trips', () => {
         const got = await sealWith(chunked(data, sizes), n)
         expect(Buffer.from(got).equals(Buffer.from(expected))).toBe(true)
       }
-      // A segment is released as soon as it is complete and known not to be the last.
-      const s = await StreamSealer.create({ wrapper, segmentBytes: S, totalBytes: 2 * S + 1 })
+      // A segment is released as soon as it is complete and known not to be the last; the final
+      // one as soon as the chunk that completes the stream arrives (finish then has nothing left).
+      const s = await StreamSealer.create({ wrapper, segmentBytes: S, totalBytes: 2 * S + 2 })
       expect(s.push(bytes(S)).length).toBeGreaterThan(0)
       expect(s.push(bytes(S)).length).toBeGreaterThan(0)
       expect(s.push(bytes(1))).toEqual([])
+      expect(s.push(bytes(1)).length).toBeGreaterThan(0)
+      expect(s.finish().length).toBe(0)
     },
   )
+
+  it('finishParts gives the final segment as its pieces (ciphertext, tag); finish joins them', async () => {
+    const data = bytes(S + 10)
+    const a = await StreamSealer.create({
+      wrapper: goldenWrapper,
+      random: goldenRandom(),
+      segmentBytes: S,
+    })
+    const b = await StreamSealer.create({
+      wrapper: goldenWrapper,
+      random: goldenRandom(),
+      segmentBytes: S,
+    })
+    expect(Buffer.concat(a.push(data)).equals(Buffer.concat(b.push(data)))).toBe(true)
+    const parts = a.finishParts()
+    expect(parts.map((p) => p.length)).toEqual([10, 16])
+    expect(Buffer.concat(parts).equals(Buffer.from(b.finish()))).toBe(true)
+    expect((await caught(async () => a.finishParts())).code).toBe('ERR_SEALER_CLOSED')
+  })
 
   it('totalBytes: more bytes fail at the push, fewer at finish, with ERR_PLAINTEXT_LENGTH', async () => {
     const more = await StreamSealer.create({ wrapper, segmentBytes: S, totalBytes: S })

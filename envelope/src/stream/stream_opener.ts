@@ -100,6 +100,12 @@ export class StreamOpener {
    * released (no second decryption).
    */
   #final: { readonly sealed: Uint8Array; readonly plaintext: Uint8Array } | undefined
+  /**
+   * The sequential read delivered, at the final segment's place, bytes other than the checked
+   * ones, or more of them: {@link finish} fails (the segments before it were released as usual).
+   * While the final segment arrives, `#fill` counts its bytes compared so far (nothing is copied).
+   */
+  #finalDiffers = false
   readonly #nonce = new Uint8Array(12)
   /** The final segment's index once {@link checkFinal} learned the layout, else -1. */
   #lastIndex = -1
@@ -194,8 +200,8 @@ export class StreamOpener {
       throw new DecryptionFailedError()
     }
     const plaintext = this.openSegment(layout.segments - 1, last, true)
-    // A copy: the source may reuse the buffer of a read.
-    this.#final = { sealed: Uint8Array.from(last), plaintext }
+    // Kept, not copied: a read's bytes are the caller's to hand over (RandomAccessSource).
+    this.#final = { sealed: last, plaintext }
     this.#lastIndex = layout.segments - 1
     return layout
   }
@@ -220,6 +226,23 @@ export class StreamOpener {
     const known = this.#lastIndex >= 0
     let at = 0
     while (at < chunk.length) {
+      // The final segment that checkFinal opened: compared in place with the checked bytes.
+      const checked = this.#final
+      if (checked !== undefined && this.#index === this.#lastIndex) {
+        const n = Math.min(checked.sealed.length - this.#fill, chunk.length - at)
+        if (
+          n < chunk.length - at ||
+          !sameBytes(
+            chunk.subarray(at, at + n),
+            checked.sealed.subarray(this.#fill, this.#fill + n),
+          )
+        ) {
+          this.#finalDiffers = true
+        }
+        this.#fill += n
+        at = chunk.length
+        continue
+      }
       if (this.#fill === L) {
         out.push(this.openSegment(this.#index++, this.#buf!, false))
         this.#fill = 0
@@ -259,19 +282,19 @@ export class StreamOpener {
   finish(): Uint8Array {
     if (this.#finished) throw new TypeError('StreamOpener: finish called twice')
     this.#finished = true
-    const held = this.#buf?.subarray(0, this.#fill) ?? new Uint8Array(0)
     const index = this.#index++
     const checked = this.#final
     let last: Uint8Array
     if (checked !== undefined) {
-      // The final segment was opened by checkFinal: these must be the very bytes it opened.
-      if (index !== this.#lastIndex || !sameBytes(held, checked.sealed)) {
+      // The final segment was opened by checkFinal: the read must have delivered exactly the
+      // bytes it opened, in full.
+      if (index !== this.#lastIndex || this.#finalDiffers || this.#fill !== checked.sealed.length) {
         checked.plaintext.fill(0)
         throw new DecryptionFailedError()
       }
       last = checked.plaintext
     } else {
-      last = this.openSegment(index, held, true)
+      last = this.openSegment(index, this.#buf?.subarray(0, this.#fill) ?? new Uint8Array(0), true)
     }
     this.#buf?.fill(0)
     return last
@@ -282,7 +305,10 @@ export class StreamOpener {
 export interface RandomAccessSource {
   /** Total bytes of the stream, header included. */
   readonly size: number
-  /** Exactly `length` bytes at `offset` (fewer only at the end of the source). */
+  /**
+   * Exactly `length` bytes at `offset` (fewer only at the end of the source). The opener may
+   * keep what it returns until the stream ends: do not reuse or change it.
+   */
   read(offset: number, length: number): Promise<Uint8Array> | Uint8Array
 }
 
@@ -291,7 +317,8 @@ export interface OpenStreamOptions extends StreamOpenOptions {
   /**
    * When the stream's total length is known and its end can be read first: the final segment is
    * checked before any plaintext is released, and the sequential read must then deliver exactly
-   * `totalBytes`.
+   * `totalBytes`, and at the end the very bytes checked (the final segment is not decrypted a
+   * second time). What `read` returns is kept until the stream ends: do not reuse or change it.
    */
   readonly finalCheck?:
     | {

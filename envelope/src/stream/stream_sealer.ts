@@ -74,7 +74,10 @@ export class StreamSealer {
   readonly header: StreamHeader
   readonly #cipher: SegmentCipher
   readonly #segment: number
-  readonly #buf: Uint8Array
+  /** A segment being gathered (made when first needed: a stream of known length may never need it). */
+  #buf: Uint8Array | undefined
+  /** The final segment went out with a push (known length, its chunk completed the stream). */
+  #finalSealed = false
   readonly #nonce = new Uint8Array(12)
   /** The final segment's index when the length is known in advance, else -1. */
   readonly #lastIndex: number
@@ -88,7 +91,6 @@ export class StreamSealer {
     this.header = header
     this.#cipher = cipher
     this.#segment = header.segmentBytes
-    this.#buf = new Uint8Array(header.segmentBytes)
     this.#totalBytes = totalBytes
     this.#lastIndex =
       totalBytes === undefined ? -1 : Math.max(0, Math.ceil(totalBytes / header.segmentBytes) - 1)
@@ -157,7 +159,7 @@ export class StreamSealer {
     if (this.#finished) throw new SealRefusedError('ERR_SEALER_CLOSED', 'the stream is finished')
     if (this.#totalBytes !== undefined && this.#plaintextBytes + chunk.length > this.#totalBytes) {
       this.#finished = true
-      this.#buf.fill(0)
+      this.#buf?.fill(0)
       throw new SealRefusedError(
         'ERR_PLAINTEXT_LENGTH',
         `more than the ${this.#totalBytes} bytes announced (totalBytes)`,
@@ -169,9 +171,11 @@ export class StreamSealer {
     const known = this.#lastIndex >= 0
     let at = 0
     this.#plaintextBytes += chunk.length
+    // This chunk completes a stream of known length.
+    const ends = known && this.#plaintextBytes === this.#totalBytes
     while (at < chunk.length) {
       if (this.#fill === S) {
-        this.#seal(this.#buf, false, out)
+        this.#seal(this.#buf!, false, out)
         this.#fill = 0
       }
       // A whole segment inside the chunk that is known not to be the last (more bytes after it,
@@ -185,39 +189,41 @@ export class StreamSealer {
         at += S
         continue
       }
+      // The rest of the chunk is the whole final segment: seal it in place too.
+      if (ends && this.#fill === 0 && this.#index === this.#lastIndex) {
+        this.#seal(chunk.subarray(at), true, out)
+        this.#finalSealed = true
+        at = chunk.length
+        continue
+      }
       const n = Math.min(S - this.#fill, chunk.length - at)
-      this.#buf.set(chunk.subarray(at, at + n), this.#fill)
+      const buf = (this.#buf ??= new Uint8Array(S))
+      buf.set(chunk.subarray(at, at + n), this.#fill)
       this.#fill += n
       at += n
       if (known && this.#fill === S && this.#index < this.#lastIndex) {
-        this.#seal(this.#buf, false, out)
+        this.#seal(buf, false, out)
         this.#fill = 0
+      } else if (ends && at === chunk.length && this.#index === this.#lastIndex) {
+        this.#seal(buf.subarray(0, this.#fill), true, out)
+        this.#finalSealed = true
       }
     }
     return out
   }
 
   /**
-   * Ends the stream: returns the final segment (flag 1), holding the last 0..S bytes.
+   * Ends the stream: returns the final segment (flag 1), holding the last 0..S bytes, as one
+   * array; empty when a stream of known length already had it sealed by {@link push}.
    *
+   * @throws {SealRefusedError} `ERR_PLAINTEXT_LENGTH` when `totalBytes` was not reached.
    * @example
    * ```ts
    * out.write(sealer.finish())
    * ```
    */
   finish(): Uint8Array {
-    if (this.#finished) throw new SealRefusedError('ERR_SEALER_CLOSED', 'the stream is finished')
-    this.#finished = true
-    if (this.#totalBytes !== undefined && this.#plaintextBytes !== this.#totalBytes) {
-      this.#buf.fill(0)
-      throw new SealRefusedError(
-        'ERR_PLAINTEXT_LENGTH',
-        `${this.#plaintextBytes} bytes, not the ${this.#totalBytes} announced (totalBytes)`,
-      )
-    }
-    const parts: Uint8Array[] = []
-    this.#seal(this.#buf.subarray(0, this.#fill), true, parts)
-    this.#buf.fill(0)
+    const parts = this.finishParts()
     if (parts.length === 1) return parts[0]!
     const last = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
     let at = 0
@@ -226,6 +232,34 @@ export class StreamSealer {
       at += p.length
     }
     return last
+  }
+
+  /**
+   * As {@link finish}, the final segment as the chunks the cipher produced (ciphertext, tag), not
+   * joined into one: no copy. Empty when {@link push} already returned it.
+   *
+   * @throws {SealRefusedError} `ERR_PLAINTEXT_LENGTH` when `totalBytes` was not reached.
+   * @example
+   * ```ts
+   * for (const part of sealer.finishParts()) out.write(part)
+   * ```
+   */
+  finishParts(): Uint8Array[] {
+    if (this.#finished) throw new SealRefusedError('ERR_SEALER_CLOSED', 'the stream is finished')
+    this.#finished = true
+    if (this.#totalBytes !== undefined && this.#plaintextBytes !== this.#totalBytes) {
+      this.#buf?.fill(0)
+      throw new SealRefusedError(
+        'ERR_PLAINTEXT_LENGTH',
+        `${this.#plaintextBytes} bytes, not the ${this.#totalBytes} announced (totalBytes)`,
+      )
+    }
+    const parts: Uint8Array[] = []
+    if (!this.#finalSealed) {
+      this.#seal(this.#buf?.subarray(0, this.#fill) ?? new Uint8Array(0), true, parts)
+    }
+    this.#buf?.fill(0)
+    return parts
   }
 }
 
@@ -247,7 +281,7 @@ export async function* sealStream(
   const sealer = await StreamSealer.create(options)
   yield sealer.header.bytes
   for await (const chunk of source) yield* sealer.push(chunk)
-  yield sealer.finish()
+  yield* sealer.finishParts()
 }
 
 /**

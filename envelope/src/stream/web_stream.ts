@@ -39,7 +39,7 @@ export function sealTransform(options: StreamSealOptions): TransformStream<Uint8
       for (const seg of sealer.push(chunk)) controller.enqueue(seg)
     },
     flush(controller) {
-      controller.enqueue(sealer.finish())
+      for (const part of sealer.finishParts()) controller.enqueue(part)
     },
   })
 }
