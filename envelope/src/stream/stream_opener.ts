@@ -143,7 +143,7 @@ export class StreamOpener {
     }
     let cek: Uint8Array | undefined
     try {
-      cek = await options.unwrap(Uint8Array.from(header.wrapped), Uint8Array.from(header.pinId))
+      cek = await options.unwrap(new Uint8Array(header.wrapped), new Uint8Array(header.pinId))
     } catch (err) {
       if (!(err instanceof EnvelopeError && err.code === DecryptionFailedError.code)) {
         throw new UnwrapUnavailableError(err)
@@ -363,10 +363,10 @@ export async function* openStream(
       const need = streamHeaderLength(joined)
       if (need === undefined || joined.length < need) {
         // Kept across chunks: a copy, as the source may reuse the buffer it handed out.
-        head = joined === chunk ? Uint8Array.from(chunk) : joined
+        head = joined === chunk ? new Uint8Array(chunk) : joined
         continue
       }
-      const header = parseStreamHeader(Uint8Array.from(joined.subarray(0, need)))
+      const header = parseStreamHeader(new Uint8Array(joined.subarray(0, need)))
       opener = await StreamOpener.create(header, options)
       if (options.finalCheck) {
         await opener.checkFinal(options.finalCheck.totalBytes, options.finalCheck.read)

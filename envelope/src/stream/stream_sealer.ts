@@ -114,8 +114,8 @@ export class StreamSealer {
       throw new TypeError(`totalBytes: a safe integer ≥ 0, got ${total}`)
     }
     const random = options.random ?? defaultRandom
-    const cek = Uint8Array.from(draw(random, 32))
-    const fileId = Uint8Array.from(draw(random, FILE_ID_BYTES))
+    const cek = new Uint8Array(draw(random, 32))
+    const fileId = new Uint8Array(draw(random, FILE_ID_BYTES))
     try {
       const wrapped = wrapper.wrapSync ? wrapper.wrapSync(cek) : await wrapper.wrap(cek)
       const header = encodeStreamHeader(segmentBytes, fileId, wrapper.pinId, wrapped)

@@ -67,7 +67,7 @@ export function openTransform(options: StreamOpenOptions): TransformStream<Uint8
           head = joined
           return
         }
-        const header = parseStreamHeader(Uint8Array.from(joined.subarray(0, need)))
+        const header = parseStreamHeader(new Uint8Array(joined.subarray(0, need)))
         opener = await StreamOpener.create(header, options)
         chunk = joined.subarray(need)
       }
