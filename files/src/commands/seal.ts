@@ -61,11 +61,14 @@ ${GLOBAL_HELP}
       const progress = byteProgress(input.size, ctx.io, args.values.quiet === true)
       const output = await openOutput(outPath, ctx.io)
       const chunks = guarded(input.chunks(), ctx.signal, progress)
-      await pump(sealStream(chunks, {
+      await pump(
+        sealStream(chunks, {
           wrapper,
           segmentBytes: filesDefaults.segmentBytes,
           totalBytes: input.size,
-        }), output)
+        }),
+        output,
+      )
       progress.finish()
     } finally {
       await input.close()
