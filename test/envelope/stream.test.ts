@@ -15,6 +15,7 @@ import {
   sealStream,
   sealTransform,
   streamLayout,
+  StreamOpener,
   StreamSealer,
   UnwrapUnavailableError,
 } from '../../envelope/src/index.ts'
@@ -100,15 +101,44 @@ describe('stream round trips', () => {
         expect(Buffer.from(got).equals(Buffer.from(expected))).toBe(true)
       }
       // A segment is released as soon as it is complete and known not to be the last; the final
-      // one as soon as the chunk that completes the stream arrives (finish then has nothing left).
+      // one only by finish, even when sealed earlier (a stream is complete only once it finished).
       const s = await StreamSealer.create({ wrapper, segmentBytes: S, totalBytes: 2 * S + 2 })
       expect(s.push(bytes(S)).length).toBeGreaterThan(0)
       expect(s.push(bytes(S)).length).toBeGreaterThan(0)
       expect(s.push(bytes(1))).toEqual([])
-      expect(s.push(bytes(1)).length).toBeGreaterThan(0)
-      expect(s.finish().length).toBe(0)
+      expect(s.push(bytes(1))).toEqual([])
+      expect(s.finish().length).toBe(2 + 16)
     },
   )
+
+  it('totalBytes: a byte past the announced length leaves a stream that never opens', async () => {
+    const data = bytes(S + 5)
+    const s = await StreamSealer.create({ wrapper, segmentBytes: S, totalBytes: S + 5 })
+    const written = [s.header.bytes, ...s.push(data)]
+    expect((await caught(async () => s.push(bytes(1)))).code).toBe('ERR_PLAINTEXT_LENGTH')
+    // What was handed out has no final segment: every way of opening refuses it.
+    const file = Buffer.concat(written)
+    expect(file.length).toBe(HEADER + SEG)
+    await opaque(openBytes(file, openOptions))
+    const { error } = await sequential(file)
+    expect(error).toBeInstanceOf(DecryptionFailedError)
+  })
+
+  it('checkFinal comes once, before any push (else a TypeError)', async () => {
+    const file = await seal(bytes(2 * S + 3))
+    const header = parseStreamHeader(file.subarray(0, HEADER))
+    const read = (at: number, n: number) => file.subarray(at, at + n)
+    const late = await StreamOpener.create(header, openOptions)
+    late.push(file.subarray(HEADER, HEADER + 10))
+    const err = await caught(() => late.checkFinal(file.length, read))
+    expect([err.name, err.message]).toEqual([
+      'TypeError',
+      'StreamOpener: checkFinal comes once, before any push',
+    ])
+    const twice = await StreamOpener.create(header, openOptions)
+    await twice.checkFinal(file.length, read)
+    expect((await caught(() => twice.checkFinal(file.length, read))).name).toBe('TypeError')
+  })
 
   it('finishParts gives the final segment as its pieces (ciphertext, tag); finish joins them', async () => {
     const data = bytes(S + 10)
@@ -131,8 +161,8 @@ describe('stream round trips', () => {
 
   it('totalBytes: more bytes fail at the push, fewer at finish, with ERR_PLAINTEXT_LENGTH', async () => {
     const more = await StreamSealer.create({ wrapper, segmentBytes: S, totalBytes: S })
-    more.push(bytes(S - 1))
-    const over = await caught(async () => more.push(bytes(2)))
+    expect(more.push(bytes(S))).toEqual([]) // complete, but nothing final handed out yet
+    const over = await caught(async () => more.push(bytes(1)))
     expect([over.code, over.message]).toEqual([
       'ERR_PLAINTEXT_LENGTH',
       `more than the ${S} bytes announced (totalBytes)`,

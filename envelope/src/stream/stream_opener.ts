@@ -194,30 +194,62 @@ export class StreamOpener {
     totalBytes: number,
     read: (offset: number, length: number) => Promise<Uint8Array> | Uint8Array,
   ): Promise<StreamLayout> {
+    if (this.#index !== 0 || this.#fill !== 0 || this.#final !== undefined || this.#finished) {
+      throw new TypeError('StreamOpener: checkFinal comes once, before any push')
+    }
     const layout = streamLayout(totalBytes, this.header)
     const last = await read(layout.lastOffset, layout.lastBytes)
     if (!(last instanceof Uint8Array) || last.length !== layout.lastBytes) {
       throw new DecryptionFailedError()
     }
     const plaintext = this.openSegment(layout.segments - 1, last, true)
-    // Kept, not copied: a read's bytes are the caller's to hand over (RandomAccessSource).
-    this.#final = { sealed: last, plaintext }
+    // A copy (at most one segment): a source may reuse the buffer of a read.
+    this.#final = { sealed: new Uint8Array(last), plaintext }
     this.#lastIndex = layout.segments - 1
     return layout
   }
 
   /**
-   * Takes more sealed bytes (those after the header); returns the plaintext of every segment
-   * they completed and whose tag checked. A full segment is held until more bytes arrive: only
-   * then is it known not to be the final one.
+   * Zeroes what the opener holds (the final segment's plaintext checked by {@link checkFinal},
+   * the bytes of a segment not yet complete) and ends it: for a stream abandoned before
+   * {@link finish}. `openStream` calls it when it does not end normally.
    *
-   * @throws {DecryptionFailedError} `ERR_DECRYPTION_FAILED` at the first segment that fails.
+   * @example
+   * ```ts
+   * try { … } finally { if (!done) opener.discard() }
+   * ```
+   */
+  discard(): void {
+    this.#finished = true
+    this.#final?.plaintext.fill(0)
+    this.#final = undefined
+    this.#buf?.fill(0)
+    this.#fill = 0
+  }
+
+  /**
+   * Takes more sealed bytes (those after the header); returns the plaintext of every segment
+   * they completed and whose tag checked. A full segment is held until more bytes arrive (only
+   * then is it known not to be the final one), unless {@link checkFinal} gave the layout. The
+   * final segment's plaintext only ever comes from {@link finish}.
+   *
+   * @throws {DecryptionFailedError} `ERR_DECRYPTION_FAILED` at the first segment that fails (the
+   *   opener is then discarded: what it held is zeroed).
    * @example
    * ```ts
    * for (const pt of opener.push(chunk)) out.write(pt)
    * ```
    */
   push(chunk: Uint8Array): Uint8Array[] {
+    try {
+      return this.#push(chunk)
+    } catch (err) {
+      this.discard()
+      throw err
+    }
+  }
+
+  #push(chunk: Uint8Array): Uint8Array[] {
     abytes(chunk, 'chunk')
     if (this.#finished) throw new TypeError('StreamOpener: push after finish')
     const out: Uint8Array[] = []
@@ -281,6 +313,15 @@ export class StreamOpener {
    */
   finish(): Uint8Array {
     if (this.#finished) throw new TypeError('StreamOpener: finish called twice')
+    try {
+      return this.#finish()
+    } catch (err) {
+      this.discard()
+      throw err
+    }
+  }
+
+  #finish(): Uint8Array {
     this.#finished = true
     const index = this.#index++
     const checked = this.#final
@@ -293,6 +334,7 @@ export class StreamOpener {
         throw new DecryptionFailedError()
       }
       last = checked.plaintext
+      this.#final = undefined // released: no longer the opener's to zero
     } else {
       last = this.openSegment(index, this.#buf?.subarray(0, this.#fill) ?? new Uint8Array(0), true)
     }
@@ -349,48 +391,56 @@ export async function* openStream(
   let head: Uint8Array = new Uint8Array(0)
   let opener: StreamOpener | undefined
   let seen = 0
-  for await (const raw of source) {
-    abytes(raw, 'chunk')
-    seen += raw.length
-    let chunk = raw
-    if (opener === undefined) {
-      let joined = chunk
-      if (head.length > 0) {
-        joined = new Uint8Array(head.length + chunk.length)
-        joined.set(head)
-        joined.set(chunk, head.length)
+  let finished = false
+  try {
+    for await (const raw of source) {
+      abytes(raw, 'chunk')
+      seen += raw.length
+      let chunk = raw
+      if (opener === undefined) {
+        let joined = chunk
+        if (head.length > 0) {
+          joined = new Uint8Array(head.length + chunk.length)
+          joined.set(head)
+          joined.set(chunk, head.length)
+        }
+        const need = streamHeaderLength(joined)
+        if (need === undefined || joined.length < need) {
+          // Kept across chunks: a copy, as the source may reuse the buffer it handed out.
+          head = joined === chunk ? new Uint8Array(chunk) : joined
+          continue
+        }
+        const header = parseStreamHeader(new Uint8Array(joined.subarray(0, need)))
+        opener = await StreamOpener.create(header, options)
+        if (options.finalCheck) {
+          await opener.checkFinal(options.finalCheck.totalBytes, options.finalCheck.read)
+        }
+        options.onHeader?.(header)
+        chunk = joined.subarray(need)
+        head = new Uint8Array(0)
       }
-      const need = streamHeaderLength(joined)
-      if (need === undefined || joined.length < need) {
-        // Kept across chunks: a copy, as the source may reuse the buffer it handed out.
-        head = joined === chunk ? new Uint8Array(chunk) : joined
-        continue
+      if (options.finalCheck && seen > options.finalCheck.totalBytes) {
+        throw new DecryptionFailedError()
       }
-      const header = parseStreamHeader(new Uint8Array(joined.subarray(0, need)))
-      opener = await StreamOpener.create(header, options)
-      if (options.finalCheck) {
-        await opener.checkFinal(options.finalCheck.totalBytes, options.finalCheck.read)
-      }
-      options.onHeader?.(header)
-      chunk = joined.subarray(need)
-      head = new Uint8Array(0)
+      yield* opener.push(chunk)
     }
-    if (options.finalCheck && seen > options.finalCheck.totalBytes) {
+    if (opener === undefined) {
+      throw new EnvelopeInvalidError(
+        head.length === 0
+          ? 'stream header: empty input'
+          : `stream header: truncated (${head.length} bytes)`,
+      )
+    }
+    if (options.finalCheck && seen !== options.finalCheck.totalBytes) {
       throw new DecryptionFailedError()
     }
-    yield* opener.push(chunk)
+    const last = opener.finish()
+    finished = true
+    yield last
+  } finally {
+    // Ended early (an error, or the reader stopped): zero what the opener still holds.
+    if (!finished) opener?.discard()
   }
-  if (opener === undefined) {
-    throw new EnvelopeInvalidError(
-      head.length === 0
-        ? 'stream header: empty input'
-        : `stream header: truncated (${head.length} bytes)`,
-    )
-  }
-  if (options.finalCheck && seen !== options.finalCheck.totalBytes) {
-    throw new DecryptionFailedError()
-  }
-  yield opener.finish()
 }
 
 /**

@@ -76,8 +76,11 @@ export class StreamSealer {
   readonly #segment: number
   /** A segment being gathered (made when first needed: a stream of known length may never need it). */
   #buf: Uint8Array | undefined
-  /** The final segment went out with a push (known length, its chunk completed the stream). */
-  #finalSealed = false
+  /**
+   * The final segment, sealed by the push whose chunk completed a stream of known length, and
+   * handed out only by {@link finishParts}: a stream is complete only once finishing succeeded.
+   */
+  #finalParts: Uint8Array[] | undefined
   readonly #nonce = new Uint8Array(12)
   /** The final segment's index when the length is known in advance, else -1. */
   readonly #lastIndex: number
@@ -130,7 +133,7 @@ export class StreamSealer {
     return this.#plaintextBytes
   }
 
-  /** Segments sealed so far (the final one included once {@link finish} ran). */
+  /** Segments sealed so far (with `totalBytes`, the final one may count before {@link finish}). */
   get segments(): number {
     return this.#index
   }
@@ -147,7 +150,9 @@ export class StreamSealer {
   /**
    * Takes more plaintext; returns the sealed bytes of the segments it completed, in order
    * (possibly none; a segment may come as two chunks, ciphertext then tag). A full segment is
-   * held until more bytes arrive, because only then is it known not to be the last.
+   * held until more bytes arrive, because only then is it known not to be the last, unless the
+   * stream's length was given (`totalBytes`). The final segment always comes from
+   * {@link finish} / {@link finishParts}.
    *
    * @example
    * ```ts
@@ -191,8 +196,7 @@ export class StreamSealer {
       }
       // The rest of the chunk is the whole final segment: seal it in place too.
       if (ends && this.#fill === 0 && this.#index === this.#lastIndex) {
-        this.#seal(chunk.subarray(at), true, out)
-        this.#finalSealed = true
+        this.#seal(chunk.subarray(at), true, (this.#finalParts = []))
         at = chunk.length
         continue
       }
@@ -205,8 +209,7 @@ export class StreamSealer {
         this.#seal(buf, false, out)
         this.#fill = 0
       } else if (ends && at === chunk.length && this.#index === this.#lastIndex) {
-        this.#seal(buf.subarray(0, this.#fill), true, out)
-        this.#finalSealed = true
+        this.#seal(buf.subarray(0, this.#fill), true, (this.#finalParts = []))
       }
     }
     return out
@@ -214,7 +217,7 @@ export class StreamSealer {
 
   /**
    * Ends the stream: returns the final segment (flag 1), holding the last 0..S bytes, as one
-   * array; empty when a stream of known length already had it sealed by {@link push}.
+   * array.
    *
    * @throws {SealRefusedError} `ERR_PLAINTEXT_LENGTH` when `totalBytes` was not reached.
    * @example
@@ -236,7 +239,7 @@ export class StreamSealer {
 
   /**
    * As {@link finish}, the final segment as the chunks the cipher produced (ciphertext, tag), not
-   * joined into one: no copy. Empty when {@link push} already returned it.
+   * joined into one: no copy.
    *
    * @throws {SealRefusedError} `ERR_PLAINTEXT_LENGTH` when `totalBytes` was not reached.
    * @example
@@ -254,10 +257,12 @@ export class StreamSealer {
         `${this.#plaintextBytes} bytes, not the ${this.#totalBytes} announced (totalBytes)`,
       )
     }
-    const parts: Uint8Array[] = []
-    if (!this.#finalSealed) {
+    let parts = this.#finalParts
+    if (parts === undefined) {
+      parts = []
       this.#seal(this.#buf?.subarray(0, this.#fill) ?? new Uint8Array(0), true, parts)
     }
+    this.#finalParts = undefined
     this.#buf?.fill(0)
     return parts
   }
