@@ -96,7 +96,9 @@ describe('ensureDir, removeStaleTemps, pathExists', () => {
     const old = '.manifest.json.42.a1b2c3d4e5f6.tmp'
     const fresh = '.agent.json.43.a1b2c3d4e5f6.tmp'
     for (const n of [old, fresh, 'manifest.json', 'x.tmp']) writeFileSync(join(dir, n), '')
-    const now = Date.now()
+    // One millisecond ahead: Date.now() truncates, a file's mtimeMs keeps the fraction, so a file
+    // written in this very millisecond can look a fraction of a millisecond younger than "now".
+    const now = Date.now() + 1
     utimesSync(join(dir, old), new Date(now - 3_600_000), new Date(now - 3_600_000))
     expect(await removeStaleTemps(dir, 600_000, now)).toEqual([old])
     expect(readdirSync(dir).sort()).toEqual([fresh, 'manifest.json', 'x.tmp'].sort())
