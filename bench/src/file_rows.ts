@@ -24,8 +24,6 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto'
 import { dirname, extname, join } from 'node:path'
 import { Readable } from 'node:stream'
 import { fileURLToPath } from 'node:url'
-import { setFlagsFromString } from 'node:v8'
-import { runInNewContext } from 'node:vm'
 import type { AwsEsdkKeyObject } from '@aws-crypto/client-node'
 import type { Unwrap } from '../../envelope/src/index.ts'
 import {
@@ -40,7 +38,7 @@ import {
 import type { BenchContext } from './bench_context.ts'
 import { createContext } from './bench_context.ts'
 import type { FileRss } from './file_rss.ts'
-import { reason } from './measure.ts'
+import { collectGarbage, median, reason } from './measure.ts'
 
 const MIB = 2 ** 20
 /** The two file sizes of the issue. */
@@ -275,25 +273,6 @@ async function esdkCandidate(ctx: BenchContext, signed: boolean): Promise<FileCa
   }
 }
 
-/** A forced full GC before each timed operation (as measure.ts does for its rounds). */
-const collectGarbage: () => void = (() => {
-  const bun = (globalThis as { Bun?: { gc(force: boolean): void } }).Bun
-  if (bun) return () => bun.gc(true)
-  try {
-    setFlagsFromString('--expose-gc')
-    const gc: unknown = runInNewContext('gc')
-    if (typeof gc === 'function') return gc as () => void
-  } catch {
-    // No forced GC: the rounds run without it.
-  }
-  return () => undefined
-})()
-
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b)
-  return s[Math.floor(s.length / 2)]!
-}
-
 type RowOp = FileRate['op']
 
 /** Files per timed operation at 1 MiB (see {@link Group.round}). */
@@ -342,7 +321,7 @@ class Group {
     const files = this.#mib === 1 ? FILES_PER_OP : 1
     try {
       const rate = async (run: () => Promise<unknown>): Promise<number> => {
-        collectGarbage()
+        collectGarbage?.()
         const start = performance.now()
         for (let i = 0; i < files; i++) await run()
         return (files * this.#mib) / ((performance.now() - start) / 1000)

@@ -103,7 +103,7 @@ async function timeAsync(run: () => Promise<number>, ms: number): Promise<number
  * turning on `--expose-gc` at run time (the npm script runs plain `node`). Undefined if neither
  * works, and the rounds simply run without it.
  */
-const collectGarbage: (() => void) | undefined = (() => {
+export const collectGarbage: (() => void) | undefined = (() => {
   const bun = (globalThis as { Bun?: { gc(force: boolean): void } }).Bun
   if (bun) return () => bun.gc(true)
   try {

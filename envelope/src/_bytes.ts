@@ -62,6 +62,25 @@ export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   return diff === 0
 }
 
+/** `Buffer.compare` where the runtime has it (Node, Bun): a native memcmp. */
+const nativeCompare = (globalThis as { Buffer?: { compare(a: Uint8Array, b: Uint8Array): number } })
+  .Buffer?.compare
+
+/**
+ * Equality of two **public** byte arrays (ciphertext): a native memcmp where present, which stops
+ * at the first difference (not constant time), else {@link equalBytes}. On a 256 KiB segment the
+ * JS loop costs a quarter of the segment's decryption.
+ *
+ * @example
+ * ```ts
+ * equalPublicBytes(sealedAgain, sealedChecked) // true when identical
+ * ```
+ */
+export function equalPublicBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false
+  return nativeCompare ? nativeCompare(a, b) === 0 : equalBytes(a, b)
+}
+
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'))
 
 /**

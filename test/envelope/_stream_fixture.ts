@@ -8,6 +8,7 @@ import {
   createKeyWrapperWithSeed,
   createLocalUnwrap,
   sealBytes,
+  sealStream,
 } from '../../envelope/src/index.ts'
 import type { StreamOpenOptions } from '../../envelope/src/index.ts'
 import { fixedPrivateKey, fixedRecipient } from './_fixture.ts'
@@ -61,4 +62,19 @@ export async function collect(it: AsyncIterable<Uint8Array>): Promise<Uint8Array
   const parts: Uint8Array[] = []
   for await (const p of it) parts.push(Uint8Array.from(p))
   return Buffer.concat(parts)
+}
+
+/**
+ * Seals `chunks` with the golden CEK, file id and OAEP seed and segment size {@link S}, telling
+ * the sealer the length when `totalBytes` is given: equal inputs give equal bytes.
+ */
+export function sealGolden(chunks: Iterable<Uint8Array>, totalBytes?: number): Promise<Uint8Array> {
+  return collect(
+    sealStream(chunks, {
+      wrapper: goldenWrapper,
+      random: goldenRandom(),
+      segmentBytes: S,
+      totalBytes,
+    }),
+  )
 }

@@ -29,6 +29,7 @@ import {
   openOptions,
   S,
   seal,
+  sealGolden,
   wrapper,
 } from './_stream_fixture.ts'
 
@@ -86,18 +87,9 @@ describe('stream round trips', () => {
     'totalBytes (%i bytes): the same stream, byte for byte, as without it, from any chunking',
     async (n) => {
       const data = bytes(n)
-      const sealWith = (chunks: Iterable<Uint8Array>, totalBytes?: number) =>
-        collect(
-          sealStream(chunks, {
-            wrapper: goldenWrapper,
-            random: goldenRandom(),
-            segmentBytes: S,
-            totalBytes,
-          }),
-        )
-      const expected = await sealWith([data])
+      const expected = await sealGolden([data])
       for (const sizes of [[S], [1], [S - 1, S + 1], [3 * S + 7]]) {
-        const got = await sealWith(chunked(data, sizes), n)
+        const got = await sealGolden(chunked(data, sizes), n)
         expect(Buffer.from(got).equals(Buffer.from(expected))).toBe(true)
       }
       // A segment is released as soon as it is complete and known not to be the last; the final

@@ -7,14 +7,9 @@
  */
 import { createHash } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
-import {
-  DecryptionFailedError,
-  openRandomAccess,
-  openStream,
-  sealStream,
-} from '../../envelope/src/index.ts'
+import { DecryptionFailedError, openRandomAccess, openStream } from '../../envelope/src/index.ts'
 import { caught } from '../helpers/index.ts'
-import { chunked, collect, goldenRandom, goldenWrapper, openOptions, S } from './_stream_fixture.ts'
+import { chunked, collect, openOptions, S, sealGolden } from './_stream_fixture.ts'
 
 /** Deterministic bytes and choices: SHA-256 in counter mode over a seed. */
 function prng(seed: string) {
@@ -47,17 +42,8 @@ describe('stream: in-place and held paths agree', () => {
     '$n bytes, chunks $sizes, reads of $readBytes',
     async ({ n, sizes, readBytes }) => {
       const data = r.bytes(n)
-      const seal = (chunks: Iterable<Uint8Array>, totalBytes?: number) =>
-        collect(
-          sealStream(chunks, {
-            wrapper: goldenWrapper,
-            random: goldenRandom(),
-            segmentBytes: S,
-            totalBytes,
-          }),
-        )
-      const held = await seal(chunked(data, sizes))
-      const inPlace = await seal(chunked(data, sizes), n)
+      const held = await sealGolden(chunked(data, sizes))
+      const inPlace = await sealGolden(chunked(data, sizes), n)
       expect(Buffer.from(inPlace).equals(Buffer.from(held))).toBe(true)
 
       const file = held

@@ -26,7 +26,7 @@
  * for await (const pt of openStream(createReadStream('f.sw'), { unwrap })) out.write(pt)
  * ```
  */
-import { abytes, equalBytes } from '../_bytes.ts'
+import { abytes, equalBytes, equalPublicBytes } from '../_bytes.ts'
 import { TAG_BYTES } from '../crypto/aead.ts'
 import type { AeadBackendName } from '../crypto/aead.ts'
 import type { Unwrap } from '../crypto/unwrap.ts'
@@ -58,19 +58,6 @@ export interface StreamOpenOptions {
   readonly aead?: AeadBackendName | undefined
   /** For the random CEK of a refused unwrap; default `crypto.getRandomValues`. */
   readonly random?: RandomSource | undefined
-}
-
-/** `Buffer.compare` where the runtime has it (Node, Bun): a native memcmp. */
-const nativeCompare = (globalThis as { Buffer?: { compare(a: Uint8Array, b: Uint8Array): number } })
-  .Buffer?.compare
-
-/**
- * Equality of two public byte strings (ciphertext, so no constant time needed): a native memcmp
- * where present (a quarter of a segment's decryption time as a JS loop).
- */
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false
-  return nativeCompare ? nativeCompare(a, b) === 0 : equalBytes(a, b)
 }
 
 function defaultRandom(n: number): Uint8Array {
@@ -264,7 +251,7 @@ export class StreamOpener {
         const n = Math.min(checked.sealed.length - this.#fill, chunk.length - at)
         if (
           n < chunk.length - at ||
-          !sameBytes(
+          !equalPublicBytes(
             chunk.subarray(at, at + n),
             checked.sealed.subarray(this.#fill, this.#fill + n),
           )

@@ -14,7 +14,7 @@
  * for await (const bytes of sealStream(createReadStream('big.bin'), { wrapper })) out.write(bytes)
  * ```
  */
-import { abytes } from '../_bytes.ts'
+import { abytes, concatBytes } from '../_bytes.ts'
 import type { AeadBackendName } from '../crypto/aead.ts'
 import type { KeyWrapper } from '../crypto/key_wrap.ts'
 import { SealRefusedError } from '../errors.ts'
@@ -227,14 +227,7 @@ export class StreamSealer {
    */
   finish(): Uint8Array {
     const parts = this.finishParts()
-    if (parts.length === 1) return parts[0]!
-    const last = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
-    let at = 0
-    for (const p of parts) {
-      last.set(p, at)
-      at += p.length
-    }
-    return last
+    return parts.length === 1 ? parts[0]! : concatBytes(...parts)
   }
 
   /**
