@@ -99,9 +99,11 @@ describe.skipIf(skip)('serveNoiseFifo', () => {
     const taken = await drainUntilFailed(hw, 5_000)
     expect(hw.health().state).toBe('failed')
     // At once: the pipe held up to 64 KiB of healthy samples (≈ 6,500 bytes of output at 320
-    // samples per 32 bytes); the server discarded them, so at most the pool and a block or two
-    // read in the same instant came out before the failure.
-    expect(taken).toBeLessThan(1024)
+    // samples per 32 bytes); the server discarded them, so only the pool (256 bytes) and the
+    // blocks read while the fault was being set came out before the failure. On a loaded machine
+    // that has been up to 1,024 bytes; half the pipe's worth is the bound that still tells a
+    // discarded pipe from a drained one.
+    expect(taken).toBeLessThan(3_250)
     expect(failures).toHaveLength(1)
     expect(failures[0]!.code).toBe('ERR_ENTROPY_HEALTH_RCT')
     expect(failures[0]!.message).toMatch(
