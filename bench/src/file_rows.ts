@@ -8,7 +8,8 @@
  *
  * Every candidate reads the same plaintext as 1 MiB chunks (as a file is read) and its output is
  * consumed and dropped (counted). Opening reads what the same candidate sealed, regrouped into
- * 1 MiB chunks untimed. sealwire's seal includes its one RSA operation per file (the wrap); its
+ * 1 MiB chunks untimed (sealwire: kept whole, read in place with random access, as
+ * `sealwire-file open` reads a file; no candidate copies its input). sealwire's seal includes its one RSA operation per file (the wrap); its
  * open is reported twice, without and with the per-file unwrap (see {@link sealwireCandidate}).
  * A full GC runs before every timed operation. raw AES-GCM and sealwire run in interleaved
  * rounds and the ratio is taken per round (median reported); the ESDK afterwards. The rows run in
@@ -25,12 +26,12 @@ import { dirname, extname, join } from 'node:path'
 import { Readable } from 'node:stream'
 import { fileURLToPath } from 'node:url'
 import type { AwsEsdkKeyObject } from '@aws-crypto/client-node'
-import type { Unwrap } from '../../envelope/src/index.ts'
+import type { RandomAccessSource, Unwrap } from '../../envelope/src/index.ts'
 import {
   createKeyWrapper,
   createLocalUnwrap,
   defaultStreamOptions,
-  openStream,
+  openRandomAccess,
   parseRecipientKey,
   sealStream,
   toHex,
@@ -142,37 +143,22 @@ function lengthOf(chunks: Chunks): number {
   return n
 }
 
-/** Random access to chunks held in memory, as a file's `pread` (a copy of the range). */
-function finalCheckOf(chunks: Chunks): {
-  totalBytes: number
-  read(offset: number, length: number): Uint8Array
-} {
-  return {
-    totalBytes: lengthOf(chunks),
-    read(offset, length) {
-      const out = new Uint8Array(length)
-      let filled = 0
-      let start = 0
-      for (const c of chunks) {
-        const end = start + c.length
-        if (end > offset && filled < length) {
-          const from = Math.max(0, offset + filled - start)
-          const part = c.subarray(from, Math.min(c.length, from + length - filled))
-          out.set(part, filled)
-          filled += part.length
-        }
-        start = end
-      }
-      return out.subarray(0, filled)
-    },
-  }
+/**
+ * A sealed file held whole in memory as a random-access source: each read is a view of the
+ * range (no copy), as the raw and ESDK rows read their chunks in place.
+ */
+function inMemoryFile(sealed: Chunks): RandomAccessSource {
+  if (sealed.length !== 1) throw new Error('sealwire: the sealed copy is kept whole')
+  const whole = sealed[0]!
+  return { size: whole.length, read: (at, n) => whole.subarray(at, at + n) }
 }
 
 /**
  * sealwire's stream, as `sealwire-file` runs it on a regular file: sealing is told the length
  * (`totalBytes`, from the file's size) and includes drawing the CEK and its RSA-OAEP wrap (one
- * public-key operation per file); opening checks the final segment first (`finalCheck`, from the
- * file's size and random access). Opening has two rows: `open`, the stream itself (header, final
+ * public-key operation per file); opening is `openRandomAccess`, as `sealwire-file open` reads a
+ * file (the header, the final segment checked first, then the segments before it, every byte
+ * once), over the sealed file kept whole in memory. Opening has two rows: `open`, the stream itself (header, final
  * check, every segment) with the file's CEK unwrapped before the timed part, as the per-file KMS
  * `Decrypt` is a network call whose cost has nothing to do with the file's size; and
  * `open-unwrap`, the same with a local RSA-OAEP private-key unwrap inside the timed part (what
@@ -196,12 +182,16 @@ function sealwireCandidate(ctx: BenchContext): FileCandidate {
   return {
     id: 'sealwire-stream',
     label: `sealwire/1 stream (${defaultStreamOptions.segmentBytes / 1024} KiB segments)`,
-    seal: (plain, keep) => drain(sealStream(plain, { wrapper, totalBytes: lengthOf(plain) }), keep),
+    async seal(plain, keep) {
+      const sealed = sealStream(plain, { wrapper, totalBytes: lengthOf(plain) })
+      if (!keep) return count(sealed)
+      const parts: Uint8Array[] = []
+      for await (const c of sealed) parts.push(c)
+      return [Buffer.concat(parts)]
+    },
     opens: {
-      open: (sealed) =>
-        count(openStream(sealed, { unwrap: remembered, finalCheck: finalCheckOf(sealed) })),
-      'open-unwrap': (sealed) =>
-        count(openStream(sealed, { unwrap, finalCheck: finalCheckOf(sealed) })),
+      open: (sealed) => count(openRandomAccess(inMemoryFile(sealed), { unwrap: remembered })),
+      'open-unwrap': (sealed) => count(openRandomAccess(inMemoryFile(sealed), { unwrap })),
     },
   }
 }

@@ -132,6 +132,26 @@ describe('stream round trips', () => {
     expect((await caught(() => twice.checkFinal(file.length, read))).name).toBe('TypeError')
   })
 
+  it('checkFinal with resent: false: finish releases the checked plaintext after the bytes before the final segment; a byte of the final segment pushed again fails', async () => {
+    const data = bytes(2 * S + 3)
+    const file = await seal(data)
+    const header = parseStreamHeader(file.subarray(0, HEADER))
+    const read = (at: number, n: number) => file.subarray(at, at + n)
+    const ok = await StreamOpener.create(header, openOptions)
+    const layout = await ok.checkFinal(file.length, read, { resent: false })
+    expect(layout.lastOffset).toBe(HEADER + 2 * SEG)
+    const parts = [...ok.push(file.subarray(HEADER, layout.lastOffset)), ok.finish()]
+    expect(Buffer.concat(parts).equals(Buffer.from(data))).toBe(true)
+    const extra = await StreamOpener.create(header, openOptions)
+    await extra.checkFinal(file.length, read, { resent: false })
+    extra.push(file.subarray(HEADER, layout.lastOffset + 1))
+    expect((await caught(() => extra.finish())).code).toBe('ERR_DECRYPTION_FAILED')
+    const short = await StreamOpener.create(header, openOptions)
+    await short.checkFinal(file.length, read, { resent: false })
+    short.push(file.subarray(HEADER, HEADER + SEG))
+    expect((await caught(() => short.finish())).code).toBe('ERR_DECRYPTION_FAILED')
+  })
+
   it('finishParts gives the final segment as its pieces (ciphertext, tag); finish joins them', async () => {
     const data = bytes(S + 10)
     const a = await StreamSealer.create({
@@ -384,27 +404,45 @@ describe('stream tampering: every case is the one opaque error', () => {
     expect(released).toEqual([])
   })
 
-  it('random access: a final segment that changes after the check is the opaque error, never released', async () => {
-    // The final segment is opened once, by the check; the sequential read must then deliver the
-    // very bytes that were checked (a file rewritten meanwhile fails instead of mixing versions).
-    const changed = Buffer.from(file)
-    changed[changed.length - 1]! ^= 1
+  it('random access reads every byte once: the header, the final segment, then the segments before it, and releases the checked final plaintext last', async () => {
+    // The final segment is opened once, by the check, and never read again: what the reads
+    // before it deliver are whole segments, each opened where it lies.
     const finalAt = HEADER + 4 * SEG
-    let finalReads = 0
+    const reads: [number, number][] = []
     const src = {
       size: file.length,
-      read: (at: number, n: number) =>
-        (at + n > finalAt && finalReads++ > 0 ? changed : file).subarray(at, at + n),
+      read: (at: number, n: number) => {
+        reads.push([at, n])
+        return file.subarray(at, at + n)
+      },
+    }
+    const released: Uint8Array[] = []
+    for await (const pt of openRandomAccess(src, { ...openOptions, readBytes: 2 * SEG + 1 })) {
+      released.push(pt)
+    }
+    expect(reads).toEqual([
+      [0, Math.min(file.length, 40 + 512)],
+      [finalAt, file.length - finalAt],
+      [HEADER, 2 * SEG],
+      [HEADER + 2 * SEG, 2 * SEG],
+    ])
+    expect(released.map((p) => p.length)).toEqual([S, S, S, S, data.length - 4 * S])
+    expect(Buffer.concat(released).equals(Buffer.from(data))).toBe(true)
+  })
+
+  it('random access: a source that hands back fewer bytes than asked before the final segment is the opaque error', async () => {
+    const finalAt = HEADER + 4 * SEG
+    const src = {
+      size: file.length,
+      read: (at: number, n: number) => file.subarray(at, at + (at < finalAt && at > 0 ? n - 1 : n)),
     }
     const released: Uint8Array[] = []
     await opaque(
       (async () => {
-        for await (const pt of openRandomAccess(src, { ...openOptions, readBytes: SEG }))
-          released.push(pt)
+        for await (const pt of openRandomAccess(src, openOptions)) released.push(pt)
       })(),
     )
-    expect(finalReads).toBe(2) // the check, then the sequential read
-    expect(Buffer.concat(released).equals(Buffer.from(data.subarray(0, 4 * S)))).toBe(true)
+    expect(released).toEqual([])
   })
 
   it('a wrong private key is the opaque error (random CEK, then the first tag)', async () => {

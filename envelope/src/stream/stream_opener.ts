@@ -37,7 +37,7 @@ import {
   UnwrapUnavailableError,
 } from '../errors.ts'
 import type { RandomSource } from '../sealer.ts'
-import { parseStreamHeader, streamHeaderLength } from './header.ts'
+import { MAX_STREAM_HEADER_BYTES, parseStreamHeader, streamHeaderLength } from './header.ts'
 import type { StreamHeader } from './header.ts'
 import { MAX_SEGMENTS, segmentNonce, streamLayout } from './segment.ts'
 import type { StreamLayout } from './segment.ts'
@@ -82,11 +82,11 @@ export class StreamOpener {
   /** Bytes of a segment not yet complete (or held: it may be the final one); made when first needed. */
   #buf: Uint8Array | undefined
   /**
-   * From {@link checkFinal}: the final segment's sealed bytes and its plaintext. At the end, the
-   * sequential read must deliver the same sealed bytes, and the plaintext already checked is
-   * released (no second decryption).
+   * From {@link checkFinal}: the final segment's plaintext and, when the sequential read delivers
+   * the final segment again (`resent`), its sealed bytes, which that read must repeat exactly. At
+   * the end the plaintext already checked is released (no second decryption).
    */
-  #final: { readonly sealed: Uint8Array; readonly plaintext: Uint8Array } | undefined
+  #final: { readonly sealed: Uint8Array | undefined; readonly plaintext: Uint8Array } | undefined
   /**
    * The sequential read delivered, at the final segment's place, bytes other than the checked
    * ones, or more of them: {@link finish} fails (the segments before it were released as usual).
@@ -171,15 +171,23 @@ export class StreamOpener {
    * Checks a stream of `totalBytes` (header included) by opening its final segment, read through
    * `read`. Returns the layout; nothing else is released.
    *
+   * `resent` (default true) says what the caller pushes afterwards: the whole stream, final
+   * segment included (a sequential read: those bytes must repeat the ones checked here, compared
+   * in place), or, with `resent: false`, only the bytes before `layout.lastOffset` (random
+   * access, {@link openRandomAccess}: nothing is read twice). Either way {@link finish} releases
+   * the plaintext checked here.
+   *
    * @throws {DecryptionFailedError} `ERR_DECRYPTION_FAILED` for a truncated or extended stream.
    * @example
    * ```ts
    * await opener.checkFinal(size, (at, n) => readAt(fd, at, n))
+   * const { lastOffset } = await other.checkFinal(size, read, { resent: false })
    * ```
    */
   async checkFinal(
     totalBytes: number,
     read: (offset: number, length: number) => Promise<Uint8Array> | Uint8Array,
+    options: { readonly resent?: boolean } = {},
   ): Promise<StreamLayout> {
     if (this.#index !== 0 || this.#fill !== 0 || this.#final !== undefined || this.#finished) {
       throw new TypeError('StreamOpener: checkFinal comes once, before any push')
@@ -190,8 +198,9 @@ export class StreamOpener {
       throw new DecryptionFailedError()
     }
     const plaintext = this.openSegment(layout.segments - 1, last, true)
-    // A copy (at most one segment): a source may reuse the buffer of a read.
-    this.#final = { sealed: new Uint8Array(last), plaintext }
+    // Kept for the comparison: a copy (at most one segment), as a source may reuse its buffer.
+    const sealed = (options.resent ?? true) ? new Uint8Array(last) : undefined
+    this.#final = { sealed, plaintext }
     this.#lastIndex = layout.segments - 1
     return layout
   }
@@ -245,16 +254,15 @@ export class StreamOpener {
     const known = this.#lastIndex >= 0
     let at = 0
     while (at < chunk.length) {
-      // The final segment that checkFinal opened: compared in place with the checked bytes.
+      // The final segment that checkFinal opened: compared in place with the checked bytes (any
+      // byte here is too many when they were not to be resent).
       const checked = this.#final
       if (checked !== undefined && this.#index === this.#lastIndex) {
-        const n = Math.min(checked.sealed.length - this.#fill, chunk.length - at)
+        const sealed = checked.sealed ?? new Uint8Array(0)
+        const n = Math.min(sealed.length - this.#fill, chunk.length - at)
         if (
           n < chunk.length - at ||
-          !equalPublicBytes(
-            chunk.subarray(at, at + n),
-            checked.sealed.subarray(this.#fill, this.#fill + n),
-          )
+          !equalPublicBytes(chunk.subarray(at, at + n), sealed.subarray(this.#fill, this.#fill + n))
         ) {
           this.#finalDiffers = true
         }
@@ -315,8 +323,9 @@ export class StreamOpener {
     let last: Uint8Array
     if (checked !== undefined) {
       // The final segment was opened by checkFinal: the read must have delivered exactly the
-      // bytes it opened, in full.
-      if (index !== this.#lastIndex || this.#finalDiffers || this.#fill !== checked.sealed.length) {
+      // bytes it opened, in full (none when they were not to be resent).
+      const expected = checked.sealed?.length ?? 0
+      if (index !== this.#lastIndex || this.#finalDiffers || this.#fill !== expected) {
         checked.plaintext.fill(0)
         throw new DecryptionFailedError()
       }
@@ -432,7 +441,10 @@ export async function* openStream(
 
 /**
  * Opens a stream with random access: the final segment is checked first, so a truncated or
- * extended stream releases nothing; then segments are read and released in order.
+ * extended stream releases nothing; then the segments before it are read and released in order,
+ * and the final one's plaintext (checked first) comes last. Every byte is read once: the header,
+ * the final segment, then the rest in reads of whole segments (about `readBytes`, default
+ * 1 MiB), each opened where it lies (no copy).
  *
  * @example
  * ```ts
@@ -441,23 +453,40 @@ export async function* openStream(
  * for await (const pt of openRandomAccess(src, { unwrap })) out.write(pt)
  * ```
  */
-export function openRandomAccess(
+export async function* openRandomAccess(
   source: RandomAccessSource,
   options: StreamOpenOptions & Pick<OpenStreamOptions, 'onHeader'> & { readBytes?: number },
 ): AsyncGenerator<Uint8Array, void, undefined> {
-  const step = options.readBytes ?? 1024 * 1024
-  async function* sequential(): AsyncGenerator<Uint8Array> {
-    for (let at = 0; at < source.size;) {
-      const part = await source.read(at, Math.min(step, source.size - at))
-      if (part.length === 0) throw new DecryptionFailedError()
-      at += part.length
-      yield part
-    }
+  const size = source.size
+  if (size === 0) throw new EnvelopeInvalidError('stream header: empty input')
+  const probe = await source.read(0, Math.min(size, MAX_STREAM_HEADER_BYTES))
+  abytes(probe, 'read')
+  const need = streamHeaderLength(probe)
+  if (need === undefined || need > probe.length) {
+    throw new EnvelopeInvalidError(`stream header: truncated (${probe.length} bytes)`)
   }
-  return openStream(sequential(), {
-    ...options,
-    finalCheck: { totalBytes: source.size, read: (at, n) => source.read(at, n) },
-  })
+  const header = parseStreamHeader(new Uint8Array(probe.subarray(0, need)))
+  const opener = await StreamOpener.create(header, options)
+  let finished = false
+  try {
+    const layout = await opener.checkFinal(size, (at, n) => source.read(at, n), { resent: false })
+    options.onHeader?.(header)
+    const sealed = header.segmentBytes + TAG_BYTES
+    const perRead = Math.max(1, Math.floor((options.readBytes ?? 1024 * 1024) / sealed)) * sealed
+    for (let at = need; at < layout.lastOffset;) {
+      const n = Math.min(perRead, layout.lastOffset - at)
+      const part = await source.read(at, n)
+      if (!(part instanceof Uint8Array) || part.length !== n) throw new DecryptionFailedError()
+      at += n
+      yield* opener.push(part)
+    }
+    const last = opener.finish()
+    finished = true
+    yield last
+  } finally {
+    // Ended early (an error, or the reader stopped): zero what the opener still holds.
+    if (!finished) opener.discard()
+  }
 }
 
 /**

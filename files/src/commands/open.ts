@@ -2,7 +2,8 @@
  * `sealwire-file open`: open a sealed file through KMS `Decrypt` (one call per file).
  *
  * From a file, the final segment is checked before anything is written (STREAM.md §5): a
- * truncated or extended file writes nothing, not even to stdout. From stdin the stream is read
+ * truncated or extended file writes nothing, not even to stdout. The file is read once
+ * (`openRandomAccess`: the header, the final segment, then the segments before it). From stdin the stream is read
  * once, in order: segments are written as they authenticate, and an incomplete stream ends with
  * an error and a non-zero exit. A file OUT appears only on success.
  *
@@ -11,18 +12,32 @@
  * sealwire-file open --key-id alias/fleet big.bin.sw big.bin
  * ```
  */
-import { openStream, toHex } from '../../../envelope/src/index.ts'
+import { openRandomAccess, openStream, toHex } from '../../../envelope/src/index.ts'
+import type { RandomAccessSource, StreamHeader } from '../../../envelope/src/index.ts'
 import { EXIT, requiredString } from '../../../platform/src/index.ts'
 import type { ParsedArgs } from '../../../platform/src/index.ts'
 import { filesDefaults } from '../defaults.ts'
 import { openInput } from '../io/input.ts'
 import { openOutput } from '../io/output.ts'
 import { byteProgress } from '../io/progress.ts'
+import type { ByteProgress } from '../io/progress.ts'
 import { guarded, pump } from '../io/pump.ts'
 import { unwrapWithKey } from '../kms.ts'
 import { GLOBAL_HELP } from './command.ts'
 import type { Command, CommandContext } from './command.ts'
 import { inOut } from './seal.ts'
+
+/** `random`, each read counted into `progress`. */
+function counted(random: RandomAccessSource, progress: ByteProgress): RandomAccessSource {
+  return {
+    size: random.size,
+    read: async (at, n) => {
+      const part = await random.read(at, n)
+      progress.add(part.length)
+      return part
+    },
+  }
+}
 
 export const openCommand: Command = {
   name: 'open',
@@ -52,18 +67,24 @@ ${GLOBAL_HELP}
     try {
       const progress = byteProgress(input.size, ctx.io, args.values.quiet === true)
       const random = input.random
-      const plain = openStream(guarded(input.chunks(), ctx.signal, progress), {
+      const options = {
         unwrap,
         maxSegmentBytes: filesDefaults.maxSegmentBytes,
-        ...(random && {
-          finalCheck: { totalBytes: random.size, read: (at, n) => random.read(at, n) },
-        }),
-        onHeader: (h) => {
+        onHeader: (h: StreamHeader) => {
           if (args.values.quiet !== true && input.size !== undefined) {
             ctx.io.stderr.write(`opening ${input.name}: pin id ${toHex(h.pinId)}\n`)
           }
         },
-      })
+      }
+      const plain = random
+        ? guarded(
+            openRandomAccess(counted(random, progress), {
+              ...options,
+              readBytes: filesDefaults.readBytes,
+            }),
+            ctx.signal,
+          )
+        : openStream(guarded(input.chunks(), ctx.signal, progress), options)
       const output = await openOutput(outPath, ctx.io)
       await pump(plain, output)
       progress.finish()
