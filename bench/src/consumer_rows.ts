@@ -9,7 +9,8 @@
  *   one reading, the agent's default, sealed to 300 bytes; `pipeline.handle` runs the whole path:
  *   topic → strict parse → epoch-key lookup (memory hit) → `Opener.open` → `decodeRecords` →
  *   replay-window check → group commit to the sink → mark delivered → metrics. Messages are sealed
- *   in chunks outside the timed segments (a trial step times only the handling). Two rows: one
+ *   in chunks outside the timed segments (a trial step times only the handling), and handed over
+ *   as views into one received buffer, as the MQTT client gives them ({@link asReceived}). Two rows: one
  *   message in flight (awaited one at a time), and chunks of 500 handed over at once (the
  *   consumer's default `receiveMaximum`; one device, so the pipeline still handles them in order,
  *   but the sink writes are group-committed).
@@ -188,6 +189,19 @@ class BenchDevice {
   }
 }
 
+/**
+ * The payloads as the MQTT client hands them over: views into one buffer read from the socket
+ * (mqtt.js parses PUBLISH packets out of the received chunks and gives `packet.payload` as a
+ * slice of them), not arrays of their own. It matters on Bun: a view of a small array made on
+ * its own (`new Uint8Array(n)`, as the sealer's output is) first materialises its ArrayBuffer,
+ * which no received payload costs.
+ */
+function asReceived(payloads: readonly Uint8Array[]): Uint8Array[] {
+  const wire = Buffer.concat(payloads)
+  let at = 0
+  return payloads.map((p) => wire.subarray(at, (at += p.length)))
+}
+
 function expectDelivered(kind: string): void {
   if (kind !== 'delivered') throw new Error(`consumer: a message ended ${kind}, not delivered`)
 }
@@ -207,11 +221,13 @@ function consumerTrial(
       let handled = 0
       let elapsed = 0
       while (elapsed < ms) {
-        const chunk = Array.from({ length: WINDOW }, () => {
-          const [m, extra] = device.seal(plaintext)
-          if (extra) throw new Error('consumer: the epoch rotated while timed')
-          return m!.payload
-        })
+        const chunk = asReceived(
+          Array.from({ length: WINDOW }, () => {
+            const [m, extra] = device.seal(plaintext)
+            if (extra) throw new Error('consumer: the epoch rotated while timed')
+            return m!.payload
+          }),
+        )
         const start = performance.now()
         if (inFlight === 1) {
           for (const payload of chunk) expectDelivered((await handle(payload)).kind)
@@ -265,7 +281,9 @@ async function openRows(kms: BenchKms, ctx: BenchContext, plan: Plan, log: (line
   // Opener.open alone: the consumer's own opener (epoch key cached), a pool of the same device.
   const opener = core.keys.opener
   const poolSize = openPoolSize(size)
-  const pool = Array.from({ length: poolSize }, () => device.seal(plaintext)[0]!.payload)
+  const pool = asReceived(
+    Array.from({ length: poolSize }, () => device.seal(plaintext)[0]!.payload),
+  )
   for (const bytes of [pool[0]!, pool[poolSize - 1]!]) {
     const opened = await opener.open(bytes, device.deviceId)
     assertSameBytes(opened.plaintext, plaintext, 'consumer Opener.open')

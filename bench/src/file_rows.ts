@@ -266,7 +266,7 @@ async function esdkCandidate(ctx: BenchContext, signed: boolean): Promise<FileCa
 type RowOp = FileRate['op']
 
 /** Files per timed operation at 1 MiB (see {@link Group.round}). */
-const FILES_PER_OP = 16
+const FILES_PER_OP = 64
 
 /** The measurements of one group of candidates at one size. */
 class Group {
@@ -303,7 +303,10 @@ class Group {
    * operation is {@link FILES_PER_OP} files in a row (each its own stream, CEK and RSA operation):
    * right after a forced full GC the first call of any code path runs several times slower
    * (measured: sealing one 1 MiB file 1.3 ms after a GC, 0.57 ms otherwise; raw AES-GCM 0.62 and
-   * 0.48 ms), which would measure the GC's after-effects rather than sealing files.
+   * 0.48 ms), which would measure the GC's after-effects rather than sealing files. The effect
+   * fades slowly and hits sealwire's longer path (RSA, header, four segments) more than raw's one
+   * call: sealing 16 files per operation measured 0.78× raw, 64 files 0.82× (Node, same child).
+   * 64 files (64 MiB, 15–25 ms) is a quarter of a 256 MiB operation, the other size's unit.
    */
   async round(c: FileCandidate): Promise<void> {
     const ops = this.times.get(c.id)

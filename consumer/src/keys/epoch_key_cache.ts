@@ -1,7 +1,7 @@
 /**
  * The envelope's asynchronous `EpochKeyStore` for the consumer, in two layers:
  *
- * 1. **Memory**: an LRU of derived `EpochKeys` (bounded by `maxEntries`), each kept at most
+ * 1. **Memory**: an LRU (to within half the cache, see `#refresh`) of derived `EpochKeys` (bounded by `maxEntries`), each kept at most
  *    `ttlMs` after it was put: an epoch is sealed for at most the agent's `epoch.maxAgeMs`, so
  *    keys older than that plus the longest delivery delay are no longer needed. CEKs and derived
  *    keys live here only, never on disk or the network.
@@ -42,6 +42,8 @@ interface Entry {
   readonly keys: EpochKeys
   readonly promise: Promise<EpochKeys>
   readonly expiresAt: number
+  /** The cache's tick when this entry last moved to the newest end. */
+  refreshedAt: number
 }
 
 const MISSING: Promise<undefined> = Promise.resolve(undefined)
@@ -65,6 +67,8 @@ export class EpochKeyCache implements EpochKeyStore {
   readonly #recover: RecoverEpoch | undefined
   readonly #onLookup: EpochKeyCacheOptions['onLookup']
   readonly #clock: Clock
+  /** Counts moves to the newest end (puts and refreshes). */
+  #tick = 0
 
   constructor(options: EpochKeyCacheOptions) {
     if (!Number.isSafeInteger(options.maxEntries) || options.maxEntries < 1) {
@@ -109,12 +113,23 @@ export class EpochKeyCache implements EpochKeyStore {
     const k = `${deviceId}\u0000${epochIdHex}`
     const entry = this.#map.get(k)
     if (entry === undefined || entry.expiresAt <= this.#clock.monotonic()) return undefined
-    if (this.#map.size > 1) {
-      this.#map.delete(k)
-      this.#map.set(k, entry)
-    }
+    this.#refresh(k, entry)
     this.#onLookup?.('hit')
     return entry.keys
+  }
+
+  /**
+   * Moves a hit entry to the newest end, unless it moved there fewer than `maxEntries / 2` moves
+   * ago: fewer entries than that are newer, so it is still in the newest half, and at least half
+   * the cache's worth of puts must come before it could be evicted (a hit after those moves it).
+   * A hot epoch costs no Map delete and set per message; eviction stays least-recently-used to
+   * within half the cache (exact for the oldest half, where every hit moves the entry).
+   */
+  #refresh(k: string, entry: Entry): void {
+    if (this.#tick - entry.refreshedAt < this.maxEntries >> 1) return
+    this.#map.delete(k)
+    this.#map.set(k, entry)
+    entry.refreshedAt = ++this.#tick
   }
 
   get(deviceId: string, epochIdHex: string): Promise<EpochKeys | undefined> {
@@ -122,8 +137,7 @@ export class EpochKeyCache implements EpochKeyStore {
     const entry = this.#map.get(k)
     if (entry !== undefined) {
       if (entry.expiresAt > this.#clock.monotonic()) {
-        this.#map.delete(k)
-        this.#map.set(k, entry)
+        this.#refresh(k, entry)
         this.#onLookup?.('hit')
         return entry.promise
       }
@@ -148,6 +162,7 @@ export class EpochKeyCache implements EpochKeyStore {
       keys,
       promise: Promise.resolve(keys),
       expiresAt: this.#clock.monotonic() + this.ttlMs,
+      refreshedAt: ++this.#tick,
     })
     this.#deviceOf.set(epochIdHex, deviceId)
     while (this.#map.size > this.maxEntries) {

@@ -32,6 +32,31 @@ describe('EpochKeyCache', () => {
     expect(cache.size).toBe(0)
   })
 
+  it('evicts the least recently used: a hit on one of the oldest half saves it from the next put; a hit in the newest half keeps it for at least maxEntries / 2 puts', async () => {
+    const cache = new EpochKeyCache({ maxEntries: 8, ttlMs: 60_000 })
+    const hex = (i: number) => `e${i}`
+    for (let i = 0; i < 8; i++) await cache.put('dev-1', hex(i), keysOf('dev-1', i))
+    expect(cache.getSync('dev-1', hex(0))).toBeDefined() // oldest: moved to the newest end
+    expect(cache.getSync('dev-1', hex(7))).toBeDefined() // newest half: stays where it is
+    for (let i = 8; i < 12; i++) await cache.put('dev-1', hex(i), keysOf('dev-1', i))
+    const held = Array.from({ length: 12 }, (_, i) => cache.peek('dev-1', hex(i)) !== undefined)
+    expect(held).toEqual([
+      true,
+      false,
+      false,
+      false,
+      false,
+      true,
+      true,
+      true,
+      true,
+      true,
+      true,
+      true,
+    ])
+    expect(cache.size).toBe(8)
+  })
+
   it('recovers a miss once for everyone asking at once, and remembers it', async () => {
     const lookups: string[] = []
     let recoveries = 0
