@@ -21,6 +21,20 @@ function asNodeKey(key: AeadKey): NodeAeadKey {
   return key as NodeAeadKey
 }
 
+const onBun = typeof (globalThis as { Bun?: unknown }).Bun !== 'undefined'
+
+/**
+ * node:crypto's output Buffer as a plain Uint8Array (callers compare and serialise plaintext as
+ * one, whatever the backend): a view of the same memory, except small ones on Bun, which are
+ * copied: there, reading `.buffer` of a small typed array materialises its ArrayBuffer (260 B
+ * measured: a view +0.30 µs on a 0.62 µs decrypt, a copy +0.05 µs; on Node a view is free and a
+ * copy +0.4 µs).
+ */
+function asPlain(b: Uint8Array): Uint8Array {
+  if (onBun && b.length <= 4096) return new Uint8Array(b)
+  return new Uint8Array(b.buffer, b.byteOffset, b.length)
+}
+
 function make(crypto: NonNullable<typeof nodeCrypto>): AeadBackend {
   return Object.freeze({
     name: 'node' as const,
@@ -58,9 +72,7 @@ function make(crypto: NonNullable<typeof nodeCrypto>): AeadBackend {
         d.setAAD(aad)
         const body = d.update(sealed.subarray(0, split))
         const rest = d.final()
-        // node:crypto's Buffer as it is (a Uint8Array): on Bun, reading `.buffer` of a small
-        // typed array materialises its ArrayBuffer, a sixth of a 300-byte message's open.
-        if (!rest.length) return body
+        if (!rest.length) return asPlain(body)
         const out = new Uint8Array(body.length + rest.length)
         out.set(body)
         out.set(rest, body.length)

@@ -116,9 +116,17 @@ export class StreamSealer {
     if (total !== undefined && !(Number.isSafeInteger(total) && total >= 0)) {
       throw new TypeError(`totalBytes: a safe integer ≥ 0, got ${total}`)
     }
-    const random = options.random ?? defaultRandom
-    const cek = new Uint8Array(draw(random, 32))
-    const fileId = new Uint8Array(draw(random, FILE_ID_BYTES))
+    let cek: Uint8Array
+    let fileId: Uint8Array
+    if (options.random === undefined) {
+      // One call for both (a file's fixed cost is small next to its RSA wrap, but it adds up at 1 MiB).
+      const drawn = defaultRandom(32 + FILE_ID_BYTES)
+      cek = drawn.subarray(0, 32)
+      fileId = drawn.slice(32)
+    } else {
+      cek = new Uint8Array(draw(options.random, 32))
+      fileId = new Uint8Array(draw(options.random, FILE_ID_BYTES))
+    }
     try {
       const wrapped = wrapper.wrapSync ? wrapper.wrapSync(cek) : await wrapper.wrap(cek)
       const header = encodeStreamHeader(segmentBytes, fileId, wrapper.pinId, wrapped)
