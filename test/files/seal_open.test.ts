@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
@@ -27,6 +27,8 @@ async function fresh(): Promise<void> {
   pub = await kms.writePublicKey(dir)
 }
 
+/** A key's pin id as `open` shows it: the first 8 bytes of the SHA-256 of its SPKI DER, in hex. */
+const pinOf = (spki: Uint8Array) => createHash('sha256').update(spki).digest('hex').slice(0, 16)
 const openArgs = () => ['open', '--key-id', kms.keyArn, '--endpoint', kms.server.endpoint]
 
 describe('sealwire-file seal / open / inspect through kms-local', () => {
@@ -101,9 +103,11 @@ describe('sealwire-file seal / open / inspect through kms-local', () => {
     const full = await readFile(join(dir, 'f.sw'))
     await writeFile(join(dir, 'cut.sw'), full.subarray(0, HEADER + 3 * (SEGMENT + 16))) // final segment gone
     const toFile = await run([...openArgs(), join(dir, 'cut.sw'), join(dir, 'out.bin')])
+    // The header's pin id is shown as soon as it parsed, before the check that fails.
     expect([toFile.code, toFile.err]).toEqual([
       6,
-      'error ERR_DECRYPTION_FAILED: decryption failed\n',
+      `opening ${join(dir, 'cut.sw')}: pin id ${pinOf(kms.spki)}\n` +
+        'error ERR_DECRYPTION_FAILED: decryption failed\n',
     ])
     await expect(stat(join(dir, 'out.bin'))).rejects.toMatchObject({ code: 'ENOENT' })
     const toStdout = await run([...openArgs(), join(dir, 'cut.sw'), '-'])
@@ -129,6 +133,17 @@ describe('sealwire-file seal / open / inspect through kms-local', () => {
     expect(await readFile(join(dir, 'out.bin'), 'utf8')).toBe('previous')
   })
 
+  it('an openssl enc file given to open: the bad-magic error names open-legacy; nothing written', async () => {
+    await fresh()
+    await writeFile(join(dir, 'f.enc'), Buffer.concat([Buffer.from('Salted__'), randomBytes(40)]))
+    const r = await run([...openArgs(), join(dir, 'f.enc'), join(dir, 'out.bin')])
+    expect([r.code, r.err]).toEqual([
+      6,
+      'error ERR_ENVELOPE_INVALID: sealwire/1: not a sealwire stream (bad magic): it starts with "Salted__", an openssl enc file; open it with `sealwire-file open-legacy`\n',
+    ])
+    await expect(stat(join(dir, 'out.bin'))).rejects.toMatchObject({ code: 'ENOENT' })
+  })
+
   it('a file sealed to another key: the opaque error (KMS refuses it)', async () => {
     await fresh()
     const other = await kms.newKey()
@@ -142,7 +157,12 @@ describe('sealwire-file seal / open / inspect through kms-local', () => {
       join(dir, 'f.sw'),
     ])
     const r = await run([...openArgs(), join(dir, 'f.sw'), join(dir, 'out.bin')])
-    expect([r.code, r.err]).toEqual([6, 'error ERR_DECRYPTION_FAILED: decryption failed\n'])
+    // The pin id shown is the other key's: what tells a wrong key from a damaged file.
+    expect([r.code, r.err]).toEqual([
+      6,
+      `opening ${join(dir, 'f.sw')}: pin id ${pinOf(other.spki)}\n` +
+        'error ERR_DECRYPTION_FAILED: decryption failed\n',
+    ])
   })
 
   it('an interrupted open removes its temporary file and says so', async () => {

@@ -364,7 +364,10 @@ export interface OpenStreamOptions extends StreamOpenOptions {
         read(offset: number, length: number): Promise<Uint8Array> | Uint8Array
       }
     | undefined
-  /** Called once with the header and the opener, before the first plaintext (e.g. to log it). */
+  /**
+   * Called once with the header as soon as it parsed, before the unwrap and the final check (e.g.
+   * to log its pin id, which then shows even when a wrong key or a cut stream fails next).
+   */
   readonly onHeader?: ((header: StreamHeader) => void) | undefined
 }
 
@@ -407,11 +410,11 @@ export async function* openStream(
           continue
         }
         const header = parseStreamHeader(new Uint8Array(joined.subarray(0, need)))
+        options.onHeader?.(header)
         opener = await StreamOpener.create(header, options)
         if (options.finalCheck) {
           await opener.checkFinal(options.finalCheck.totalBytes, options.finalCheck.read)
         }
-        options.onHeader?.(header)
         chunk = joined.subarray(need)
         head = new Uint8Array(0)
       }
@@ -466,11 +469,11 @@ export async function* openRandomAccess(
     throw new EnvelopeInvalidError(`stream header: truncated (${probe.length} bytes)`)
   }
   const header = parseStreamHeader(new Uint8Array(probe.subarray(0, need)))
+  options.onHeader?.(header)
   const opener = await StreamOpener.create(header, options)
   let finished = false
   try {
     const layout = await opener.checkFinal(size, (at, n) => source.read(at, n), { resent: false })
-    options.onHeader?.(header)
     const sealed = header.segmentBytes + TAG_BYTES
     const perRead = Math.max(1, Math.floor((options.readBytes ?? 1024 * 1024) / sealed)) * sealed
     for (let at = need; at < layout.lastOffset;) {

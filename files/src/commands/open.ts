@@ -12,7 +12,12 @@
  * sealwire-file open --key-id alias/fleet big.bin.sw big.bin
  * ```
  */
-import { openRandomAccess, openStream, toHex } from '../../../envelope/src/index.ts'
+import {
+  EnvelopeInvalidError,
+  openRandomAccess,
+  openStream,
+  toHex,
+} from '../../../envelope/src/index.ts'
 import type { RandomAccessSource, StreamHeader } from '../../../envelope/src/index.ts'
 import { EXIT, requiredString } from '../../../platform/src/index.ts'
 import type { ParsedArgs } from '../../../platform/src/index.ts'
@@ -23,9 +28,24 @@ import { byteProgress } from '../io/progress.ts'
 import type { ByteProgress } from '../io/progress.ts'
 import { guarded, pump } from '../io/pump.ts'
 import { unwrapWithKey } from '../kms.ts'
+import { SALTED_MAGIC } from '../legacy/openssl_kdf.ts'
 import { GLOBAL_HELP } from './command.ts'
 import type { Command, CommandContext } from './command.ts'
 import { inOut } from './seal.ts'
+
+/**
+ * `err`, or, when it is a bad magic and the file starts with `Salted__` (an `openssl enc` file of
+ * the old walkthrough), the same error saying to use `open-legacy`.
+ */
+async function legacyHint(err: unknown, random: RandomAccessSource | undefined): Promise<unknown> {
+  const bad = err instanceof EnvelopeInvalidError && err.message.includes('bad magic')
+  if (!bad || random === undefined || random.size < SALTED_MAGIC.length) return err
+  const start = await random.read(0, SALTED_MAGIC.length)
+  if (!SALTED_MAGIC.equals(start)) return err
+  return new EnvelopeInvalidError(
+    'not a sealwire stream (bad magic): it starts with "Salted__", an openssl enc file; open it with `sealwire-file open-legacy`',
+  )
+}
 
 /** `random`, each read counted into `progress`. */
 function counted(random: RandomAccessSource, progress: ByteProgress): RandomAccessSource {
@@ -86,7 +106,11 @@ ${GLOBAL_HELP}
           )
         : openStream(guarded(input.chunks(), ctx.signal, progress), options)
       const output = await openOutput(outPath, ctx.io)
-      await pump(plain, output)
+      try {
+        await pump(plain, output)
+      } catch (err) {
+        throw await legacyHint(err, random)
+      }
       progress.finish()
     } finally {
       await input.close()
