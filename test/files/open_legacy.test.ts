@@ -144,6 +144,28 @@ describe.skipIf(skipWithout(hasOpenssl(), 'the openssl binary'))(
       )
     })
 
+    it('a missing input fails first: exit 9, one line, no CBC warning, no KMS Decrypt', async () => {
+      const dir = await tempDir('sealwire-legacy-')
+      await kms.writePublicKey(dir)
+      await writeFile(join(dir, 'F'), randomBytes(100))
+      walkthrough(dir, [])
+      const before = kms.server.callCount('Decrypt')
+      const missing = join(dir, 'missing.enc')
+      const r = await run([
+        'open-legacy',
+        '--wrapped-key',
+        join(dir, 'key.b64.enc'),
+        '--key-id',
+        kms.keyArn,
+        '--endpoint',
+        kms.server.endpoint,
+        missing,
+        join(dir, 'out'),
+      ])
+      expect([r.code, r.err]).toEqual([9, `error ERR_IO: cannot read "${missing}": ENOENT\n`])
+      expect(kms.server.callCount('Decrypt') - before).toBe(0)
+    })
+
     it('the password is the first line of key.b64, as openssl reads it', () => {
       expect(opensslPassword(Buffer.from('abc\r\ndef\n')).toString()).toBe('abc\r')
       expect(opensslPassword(Buffer.from('no newline')).toString()).toBe('no newline')

@@ -121,6 +121,21 @@ describe('sealwire-file seal / open / inspect through kms-local', () => {
     expect(piped.out.equals(data.subarray(0, 2 * SEGMENT))).toBe(true)
   })
 
+  it('progress on stderr counts whole MiB of the file: a 17 MiB file seals and opens as 17/17 MiB', async () => {
+    await fresh()
+    const data = randomBytes(17 * 2 ** 20)
+    await writeFile(join(dir, 'in.bin'), data)
+    const sealed = await run(['seal', '--public-key', pub, join(dir, 'in.bin'), join(dir, 'f.sw')])
+    expect(sealed.code, sealed.err).toBe(0)
+    expect(sealed.err).toContain('progress: 17/17 MiB (100%)')
+    // The sealed file is 17 MiB plus its header and tags: still 17, not 18.
+    const opened = await run([...openArgs(), join(dir, 'f.sw'), join(dir, 'out.bin')])
+    expect(opened.code, opened.err).toBe(0)
+    expect(opened.err).toContain('progress: 17/17 MiB (100%)')
+    expect(opened.err).not.toContain('/18 MiB')
+    expect((await readFile(join(dir, 'out.bin'))).equals(data)).toBe(true)
+  })
+
   it('a failed open leaves an existing OUT as it was', async () => {
     await fresh()
     await writeFile(join(dir, 'out.bin'), 'previous')

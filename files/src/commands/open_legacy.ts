@@ -111,60 +111,64 @@ ${GLOBAL_HELP}
     if (resealOut === undefined && (args.values.device || args.values['public-key'])) {
       throw new UsageError('--device and --public-key go with --reseal')
     }
-    ctx.io.stderr.write(`${CBC_WARNING}\n`)
-    const session = ctx.kms()
-    let wrapper
-    if (resealOut !== undefined) {
-      const device = optionalString(args, 'device')
-      const publicKey = optionalString(args, 'public-key')
-      if (device !== undefined || publicKey !== undefined) {
-        const r = await loadRecipient({
-          device,
-          publicKey,
-          expectSha256: optionalString(args, 'expect-sha256'),
-        })
-        for (const w of r.warnings) ctx.io.stderr.write(`${w}\n`)
-        wrapper = createKeyWrapper(r.key)
-      } else {
-        wrapper = createKeyWrapper((await fetchPublicKey(session, keyId)).checked.key)
-      }
-    }
-    let keyFile: Uint8Array | undefined
-    try {
-      const out = await session.call('Decrypt', (client, abortSignal) =>
-        client.send(
-          new DecryptCommand({
-            KeyId: keyId,
-            CiphertextBlob: wrapped,
-            EncryptionAlgorithm: REQUIRED_ALGORITHM,
-          }),
-          { abortSignal },
-        ),
-      )
-      keyFile = out.Plaintext
-    } catch (err) {
-      if (err instanceof KmsError && err.awsCode !== undefined && REFUSED.has(err.awsCode)) {
-        throw legacyFailed()
-      }
-      throw err
-    }
-    if (!(keyFile instanceof Uint8Array)) throw legacyFailed()
-    const password = opensslPassword(keyFile)
-    keyFile.fill(0)
+    // The input first: a missing or unreadable file fails before the warning and any KMS call.
     const input = await openInput(inPath, ctx.io)
     try {
-      const progress = byteProgress(input.size, ctx.io, args.values.quiet === true)
-      const plain = legacyDecrypt(guarded(input.chunks(), ctx.signal, progress), password, kdf)
-      const output = await openOutput(resealOut ?? plainOut!, ctx.io)
-      await pump(
-        wrapper === undefined
-          ? plain
-          : sealStream(plain, { wrapper, segmentBytes: filesDefaults.segmentBytes }),
-        output,
-      )
-      progress.finish()
+      ctx.io.stderr.write(`${CBC_WARNING}\n`)
+      const session = ctx.kms()
+      let wrapper
+      if (resealOut !== undefined) {
+        const device = optionalString(args, 'device')
+        const publicKey = optionalString(args, 'public-key')
+        if (device !== undefined || publicKey !== undefined) {
+          const r = await loadRecipient({
+            device,
+            publicKey,
+            expectSha256: optionalString(args, 'expect-sha256'),
+          })
+          for (const w of r.warnings) ctx.io.stderr.write(`${w}\n`)
+          wrapper = createKeyWrapper(r.key)
+        } else {
+          wrapper = createKeyWrapper((await fetchPublicKey(session, keyId)).checked.key)
+        }
+      }
+      let keyFile: Uint8Array | undefined
+      try {
+        const out = await session.call('Decrypt', (client, abortSignal) =>
+          client.send(
+            new DecryptCommand({
+              KeyId: keyId,
+              CiphertextBlob: wrapped,
+              EncryptionAlgorithm: REQUIRED_ALGORITHM,
+            }),
+            { abortSignal },
+          ),
+        )
+        keyFile = out.Plaintext
+      } catch (err) {
+        if (err instanceof KmsError && err.awsCode !== undefined && REFUSED.has(err.awsCode)) {
+          throw legacyFailed()
+        }
+        throw err
+      }
+      if (!(keyFile instanceof Uint8Array)) throw legacyFailed()
+      const password = opensslPassword(keyFile)
+      keyFile.fill(0)
+      try {
+        const progress = byteProgress(input.size, ctx.io, args.values.quiet === true)
+        const plain = legacyDecrypt(guarded(input.chunks(), ctx.signal, progress), password, kdf)
+        const output = await openOutput(resealOut ?? plainOut!, ctx.io)
+        await pump(
+          wrapper === undefined
+            ? plain
+            : sealStream(plain, { wrapper, segmentBytes: filesDefaults.segmentBytes }),
+          output,
+        )
+        progress.finish()
+      } finally {
+        password.fill(0)
+      }
     } finally {
-      password.fill(0)
       await input.close()
     }
     return EXIT.ok

@@ -36,13 +36,15 @@ export function byteProgress(
   quiet: boolean,
 ): ByteProgress {
   if (quiet || totalBytes === undefined || totalBytes < filesDefaults.progressMinBytes) return NONE
-  const reporter = new ProgressReporter(Math.ceil(totalBytes / MIB), io.stderr, { label: 'MiB' })
+  // Rounded, not up: a sealed file of 64 MiB of plaintext is 64.004 MiB and reads as 64/64.
+  const total = Math.max(1, Math.round(totalBytes / MIB))
+  const reporter = new ProgressReporter(total, io.stderr, { label: 'MiB' })
   let bytes = 0
   let reported = 0
   return {
     add(n) {
       bytes += n
-      const mib = Math.floor(bytes / MIB)
+      const mib = Math.min(total, Math.floor(bytes / MIB))
       if (mib > reported) {
         reporter.tick(mib - reported)
         reported = mib
