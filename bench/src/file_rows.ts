@@ -20,7 +20,6 @@
  * const files = await runFileRowsIsolated({ rounds: 5 }, log)
  * ```
  */
-import { spawn } from 'node:child_process'
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto'
 import { dirname, extname, join } from 'node:path'
 import { Readable } from 'node:stream'
@@ -39,6 +38,7 @@ import {
 import type { BenchContext } from './bench_context.ts'
 import { createContext } from './bench_context.ts'
 import type { FileRss } from './file_rss.ts'
+import { runMarkedChild, writeMarked } from './marked_child.ts'
 import { collectGarbage, median, reason } from './measure.ts'
 
 const MIB = 2 ** 20
@@ -462,24 +462,13 @@ export async function runFileRowsIsolated(
       })),
     ),
   })
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [entry, String(plan.rounds)], {
-      env: { ...process.env, ...FIXED_MALLOC },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    })
-    let stdout = ''
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
-    child.on('error', (err) => resolve(failed(reason(err))))
-    child.on('close', (code, signal) => {
-      const line = stdout.split('\n').find((l) => l.startsWith(FILE_RESULT_MARKER))
-      if (!line) {
-        log(`files: the child exited (${signal ?? `code ${code}`}) without results`)
-        resolve(failed(`child exited (${signal ?? `code ${code}`}) without results`))
-        return
-      }
-      resolve(JSON.parse(line.slice(FILE_RESULT_MARKER.length)) as FileRows)
-    })
+  const r = await runMarkedChild<FileRows>(process.execPath, [entry, String(plan.rounds)], {
+    marker: FILE_RESULT_MARKER,
+    env: { ...process.env, ...FIXED_MALLOC },
   })
+  if (r.ok) return r.value
+  log(`files: the child ${r.error}`)
+  return failed(`child ${r.error}`)
 }
 
 /**
@@ -493,10 +482,7 @@ export async function runFileRowsIsolated(
 export async function fileChildMain(rounds: number): Promise<void> {
   const runtime = (process.versions as { bun?: string }).bun ? 'bun' : 'node'
   const log = (line: string): void => void process.stderr.write(`[${runtime}] ${line}\n`)
-  const rows = await runFileRows(createContext(), { rounds }, log)
-  await new Promise<void>((resolve) => {
-    process.stdout.write(`${FILE_RESULT_MARKER}${JSON.stringify(rows)}\n`, () => resolve())
-  })
+  await writeMarked(FILE_RESULT_MARKER, await runFileRows(createContext(), { rounds }, log))
 }
 
 function fmt(rate: FileRate | undefined): string {

@@ -13,7 +13,6 @@
  * npm run bench -- --quick     # smoke run, well under a minute
  * ```
  */
-import { spawn } from 'node:child_process'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg } from 'node:os'
 import { dirname, join } from 'node:path'
@@ -28,6 +27,7 @@ import { runConsumerRows } from './consumer_rows.ts'
 import type { FileRows } from './file_rows.ts'
 import { renderFileRows, runFileRowsIsolated } from './file_rows.ts'
 import { measureFileRss } from './file_rss.ts'
+import { runMarkedChild, writeMarked } from './marked_child.ts'
 import type { Plan, Timed } from './measure.ts'
 import { reason, runRounds, sinkValue } from './measure.ts'
 import type { AgentPlan, Options } from './options.ts'
@@ -199,53 +199,29 @@ function runBunHalf(
   const fail = (error: string): RuntimeFailure => ({ ok: false, runtime: 'Bun', error })
   const bun = join(root, 'node_modules', '.bin', 'bun')
   if (!existsSync(bun)) return Promise.resolve(fail(`no Bun binary at ${bun}`))
-  return new Promise((resolve) => {
-    const args = [
-      join(root, 'bench', 'src', 'run.ts'),
-      '--child',
-      ...(quick ? ['--quick'] : []),
-      ...(only !== undefined ? ['--only', only] : []),
-    ]
-    const child = spawn(bun, args, {
-      cwd: root,
-      env: {
-        ...process.env,
-        SEALWIRE_BENCH_ROUNDS: String(plan.rounds),
-        SEALWIRE_BENCH_ROUND_MS: String(plan.roundMs),
-        SEALWIRE_BENCH_WARMUP_MS: String(plan.warmupMs),
-      },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    })
-    const timer = setTimeout(() => child.kill('SIGKILL'), CHILD_TIMEOUT_MS)
-    let stdout = ''
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
-    child.on('error', (err) => {
-      clearTimeout(timer)
-      resolve(fail(reason(err)))
-    })
-    child.on('close', (code, signal) => {
-      clearTimeout(timer)
-      const line = stdout.split('\n').find((l) => l.startsWith(RESULT_MARKER))
-      if (!line) {
-        resolve(fail(`the Bun half exited (${signal ?? `code ${code}`}) without results`))
-        return
-      }
-      try {
-        resolve(JSON.parse(line.slice(RESULT_MARKER.length)) as RuntimeRun)
-      } catch (err) {
-        resolve(fail(`unreadable results from the Bun half: ${reason(err)}`))
-      }
-    })
-  })
+  const args = [
+    join(root, 'bench', 'src', 'run.ts'),
+    '--child',
+    ...(quick ? ['--quick'] : []),
+    ...(only !== undefined ? ['--only', only] : []),
+  ]
+  return runMarkedChild<RuntimeRun>(bun, args, {
+    marker: RESULT_MARKER,
+    cwd: root,
+    env: {
+      ...process.env,
+      SEALWIRE_BENCH_ROUNDS: String(plan.rounds),
+      SEALWIRE_BENCH_ROUND_MS: String(plan.roundMs),
+      SEALWIRE_BENCH_WARMUP_MS: String(plan.warmupMs),
+    },
+    timeoutMs: CHILD_TIMEOUT_MS,
+  }).then((r) => (r.ok ? r.value : fail(`the Bun half: ${r.error}`)))
 }
 
 async function main(options: Options): Promise<void> {
   const { plan, agentPlan } = options
   if (options.child) {
-    const run = await runHalf(plan, agentPlan, options.broker, options.only)
-    await new Promise<void>((resolve) => {
-      process.stdout.write(`${RESULT_MARKER}${JSON.stringify(run)}\n`, () => resolve())
-    })
+    await writeMarked(RESULT_MARKER, await runHalf(plan, agentPlan, options.broker, options.only))
     return
   }
   const started = performance.now()
