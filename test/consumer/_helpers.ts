@@ -20,11 +20,14 @@ import type {
   DeadLetterStore,
   NewDeadLetter,
 } from '../../consumer/src/dead_letters/dead_letter_store.ts'
+import { createConsumerCore } from '../../consumer/src/consumer_core.ts'
 import type { KeyLayerSettings } from '../../consumer/src/keys/key_layer.ts'
 import { keyRingOf } from '../../consumer/src/keys/key_ring.ts'
 import type { KeyRing } from '../../consumer/src/keys/key_ring.ts'
 import type { PipelineSettings } from '../../consumer/src/pipeline/pipeline.ts'
 import type { OutputRecord, Sink, SinkWriteResult } from '../../consumer/src/sinks/sink.ts'
+import { MemoryConsumerState } from '../../consumer/src/state/index.ts'
+import type { ConsumerState } from '../../consumer/src/state/index.ts'
 import { kmsClientFor } from '../helpers/index.ts'
 
 /** Environment for sessions: no AWS_* from the machine leaks in. */
@@ -264,6 +267,42 @@ export function testPipelineSettings(
     storeRetry: { initialMs: 5, maxMs: 50 },
     ...over,
   }
+}
+
+/** The parts {@link testCore} builds a consumer core from; each defaults to a fresh one. */
+export interface TestCoreParts {
+  readonly state?: ConsumerState
+  readonly sink?: MemorySink
+  readonly letters?: MemoryDeadLetters
+  readonly session?: KmsSession
+  /** Replaces parts of {@link TEST_KEY_SETTINGS}. */
+  readonly keys?: Partial<KeyLayerSettings>
+  /** Replaces parts of {@link testPipelineSettings}. */
+  readonly pipeline?: Partial<PipelineSettings>
+}
+
+/**
+ * A consumer core on the test KMS with in-memory state, sink and dead letters (or the ones
+ * given), the test settings and a quiet logger whose events are kept.
+ */
+export function testCore(kms: TestKms, prefix: string, parts: TestCoreParts = {}) {
+  const state = parts.state ?? new MemoryConsumerState()
+  const sink = parts.sink ?? new MemorySink()
+  const letters = parts.letters ?? new MemoryDeadLetters()
+  const { log, events } = quietLogger()
+  const core = createConsumerCore({
+    ring: kms.ring,
+    session: parts.session ?? kms.session,
+    state,
+    sink,
+    deadLetters: letters,
+    settings: {
+      keys: { ...TEST_KEY_SETTINGS, ...parts.keys },
+      pipeline: testPipelineSettings(prefix, parts.pipeline),
+    },
+    log,
+  })
+  return { core, state, sink, letters, events }
 }
 
 /** A fresh topic prefix. */

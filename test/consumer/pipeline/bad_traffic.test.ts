@@ -6,7 +6,6 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { encodeCbor } from '../../../envelope/src/index.ts'
-import { createConsumerCore } from '../../../consumer/src/consumer_core.ts'
 import type { PipelineSettings } from '../../../consumer/src/pipeline/pipeline.ts'
 import { replayDeadLetters } from '../../../consumer/src/replay.ts'
 import { MemoryConsumerState } from '../../../consumer/src/state/index.ts'
@@ -15,13 +14,10 @@ import { KmsSession } from '../../../kms-client/src/index.ts'
 import type { Msg, TestKms } from '../_helpers.ts'
 import {
   KMS_ENV,
-  MemoryDeadLetters,
   MemorySink,
-  quietLogger,
   SimDevice,
   startTestKms,
-  TEST_KEY_SETTINGS,
-  testPipelineSettings,
+  testCore,
   uniquePrefix,
   until,
 } from '../_helpers.ts'
@@ -41,18 +37,10 @@ function setup(
   over: Partial<PipelineSettings> = {},
   parts: { state?: ConsumerState; session?: KmsSession; sink?: MemorySink } = {},
 ) {
-  const state = parts.state ?? new MemoryConsumerState({ windowSize: 8 })
-  const sink = parts.sink ?? new MemorySink()
-  const letters = new MemoryDeadLetters()
-  const { log, events } = quietLogger()
-  const core = createConsumerCore({
-    ring: kms.ring,
-    session: parts.session ?? kms.session,
-    state,
-    sink,
-    deadLetters: letters,
-    settings: { keys: TEST_KEY_SETTINGS, pipeline: testPipelineSettings(prefix, over) },
-    log,
+  const { core, state, sink, letters, events } = testCore(kms, prefix, {
+    ...parts,
+    state: parts.state ?? new MemoryConsumerState({ windowSize: 8 }),
+    pipeline: over,
   })
   const send = (m: { topic: string; payload: Uint8Array }, at = Date.now()) =>
     core.pipeline.handle({ topic: m.topic, payload: m.payload, receivedAt: at })

@@ -6,22 +6,11 @@
  * Decrypt, however many messages of it arrive at once.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createConsumerCore } from '../../../consumer/src/consumer_core.ts'
 import type { ConsumerCore } from '../../../consumer/src/consumer_core.ts'
 import type { Outcome } from '../../../consumer/src/pipeline/pipeline.ts'
 import { MemoryConsumerState } from '../../../consumer/src/state/index.ts'
-import type { ConsumerState } from '../../../consumer/src/state/index.ts'
-import type { Msg, TestKms } from '../_helpers.ts'
-import {
-  MemoryDeadLetters,
-  MemorySink,
-  quietLogger,
-  SimDevice,
-  startTestKms,
-  TEST_KEY_SETTINGS,
-  testPipelineSettings,
-  uniquePrefix,
-} from '../_helpers.ts'
+import type { Msg, TestCoreParts, TestKms } from '../_helpers.ts'
+import { SimDevice, startTestKms, testCore, uniquePrefix } from '../_helpers.ts'
 
 let kms: TestKms
 
@@ -33,25 +22,7 @@ afterAll(async () => {
   await kms?.close()
 })
 
-function core(
-  prefix: string,
-  parts: { state?: ConsumerState; sink?: MemorySink; letters?: MemoryDeadLetters } = {},
-) {
-  const state = parts.state ?? new MemoryConsumerState()
-  const sink = parts.sink ?? new MemorySink()
-  const letters = parts.letters ?? new MemoryDeadLetters()
-  const { log, events } = quietLogger()
-  const c = createConsumerCore({
-    ring: kms.ring,
-    session: kms.session,
-    state,
-    sink,
-    deadLetters: letters,
-    settings: { keys: TEST_KEY_SETTINGS, pipeline: testPipelineSettings(prefix) },
-    log,
-  })
-  return { core: c, state, sink, letters, events }
-}
+const core = (prefix: string, parts: TestCoreParts = {}) => testCore(kms, prefix, parts)
 
 /** Feeds messages in order with at most `window` in flight, as the MQTT subscriber does. */
 async function feed(c: ConsumerCore, msgs: readonly Msg[], window = 500): Promise<Outcome[]> {

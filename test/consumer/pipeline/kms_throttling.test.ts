@@ -5,20 +5,9 @@
  * dead-lettered, and the throttling answers are counted.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createConsumerCore } from '../../../consumer/src/consumer_core.ts'
 import type { ConsumerCore } from '../../../consumer/src/consumer_core.ts'
-import { MemoryConsumerState } from '../../../consumer/src/state/index.ts'
 import type { TestKms } from '../_helpers.ts'
-import {
-  MemoryDeadLetters,
-  MemorySink,
-  quietLogger,
-  SimDevice,
-  startTestKms,
-  TEST_KEY_SETTINGS,
-  testPipelineSettings,
-  uniquePrefix,
-} from '../_helpers.ts'
+import { SimDevice, startTestKms, testCore, uniquePrefix } from '../_helpers.ts'
 
 let kms: TestKms
 let core: ConsumerCore | undefined
@@ -41,21 +30,9 @@ describe('KMS throttling', () => {
       (_, i) => new SimDevice(`dev-${String(i).padStart(3, '0')}`, prefix, kms.key),
     )
     const msgs = devices.flatMap((d) => [...d.seal(d.reading(1)), ...d.seal(d.reading(2))])
-    const sink = new MemorySink()
-    const letters = new MemoryDeadLetters()
-    const { log } = quietLogger()
-    core = createConsumerCore({
-      ring: kms.ring,
-      session: kms.session,
-      state: new MemoryConsumerState(),
-      sink,
-      deadLetters: letters,
-      settings: {
-        keys: { ...TEST_KEY_SETTINGS, throttleRetryMs: 55_000 },
-        pipeline: testPipelineSettings(prefix),
-      },
-      log,
-    })
+    const made = testCore(kms, prefix, { keys: { throttleRetryMs: 55_000 } })
+    const { sink, letters } = made
+    core = made.core
     const c = core
     const started = Date.now()
     const outcomes = await Promise.all(

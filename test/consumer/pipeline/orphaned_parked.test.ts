@@ -6,17 +6,14 @@
  * its own lot still holds. Found by the three-consumer share-group test (one consumer killed).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createConsumerCore } from '../../../consumer/src/consumer_core.ts'
 import { MemoryConsumerState } from '../../../consumer/src/state/index.ts'
 import type { TestKms } from '../_helpers.ts'
 import {
   MemoryDeadLetters,
   MemorySink,
-  quietLogger,
   SimDevice,
   startTestKms,
-  TEST_KEY_SETTINGS,
-  testPipelineSettings,
+  testCore,
   uniquePrefix,
 } from '../_helpers.ts'
 
@@ -36,16 +33,7 @@ describe('parked messages an instance left behind', () => {
     const state = new MemoryConsumerState({ windowSize: 64 })
     const sink = new MemorySink()
     const letters = new MemoryDeadLetters()
-    const instance = () =>
-      createConsumerCore({
-        ring: kms.ring,
-        session: kms.session,
-        state,
-        sink,
-        deadLetters: letters,
-        settings: { keys: TEST_KEY_SETTINGS, pipeline: testPipelineSettings(prefix) },
-        log: quietLogger().log,
-      })
+    const instance = () => testCore(kms, prefix, { state, sink, letters }).core
     const a = instance()
     const b = instance()
     const send = (core: ReturnType<typeof instance>, m: { topic: string; payload: Uint8Array }) =>
