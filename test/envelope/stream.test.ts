@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import {
   createLocalUnwrap,
   DecryptionFailedError,
@@ -132,7 +132,7 @@ describe('stream round trips', () => {
     expect((await caught(() => twice.checkFinal(file.length, read))).name).toBe('TypeError')
   })
 
-  it('checkFinal with resent: false: finish releases the checked plaintext after the bytes before the final segment; a byte of the final segment pushed again fails', async () => {
+  it('checkFinal with resent: false: finish releases the checked plaintext after the bytes before the final segment; a byte of the final segment pushed again, or a segment missing before it, fails', async () => {
     const data = bytes(2 * S + 3)
     const file = await seal(data)
     const header = parseStreamHeader(file.subarray(0, HEADER))
@@ -421,7 +421,8 @@ describe('stream tampering: every case is the one opaque error', () => {
       released.push(pt)
     }
     expect(reads).toEqual([
-      [0, Math.min(file.length, 40 + 512)],
+      [0, 40],
+      [40, HEADER - 40],
       [finalAt, file.length - finalAt],
       [HEADER, 2 * SEG],
       [HEADER + 2 * SEG, 2 * SEG],
@@ -430,11 +431,71 @@ describe('stream tampering: every case is the one opaque error', () => {
     expect(Buffer.concat(released).equals(Buffer.from(data))).toBe(true)
   })
 
+  it('random access: a bad readBytes or size is a RangeError and a read that is not bytes a TypeError, before anything is released', async () => {
+    const read = (at: number, n: number) => file.subarray(at, at + n)
+    for (const [src, opts, message] of [
+      [
+        { size: file.length, read },
+        { readBytes: Number.NaN },
+        'readBytes: a positive integer, got NaN',
+      ],
+      [{ size: file.length, read }, { readBytes: 0 }, 'readBytes: a positive integer, got 0'],
+      [{ size: -1, read }, {}, 'source.size: a safe integer ≥ 0, got -1'],
+    ] as const) {
+      const err = await caught(async () => {
+        for await (const _ of openRandomAccess(src, { ...openOptions, ...opts })) void _
+      })
+      expect([err.name, err.message]).toEqual(['RangeError', message])
+    }
+    const finalAt = HEADER + 4 * SEG
+    const notBytes = {
+      size: file.length,
+      read: (at: number, n: number) =>
+        at === finalAt ? ([] as unknown as Uint8Array) : read(at, n),
+    }
+    const err = await caught(async () => {
+      for await (const _ of openRandomAccess(notBytes, openOptions)) void _
+    })
+    expect([err.name, err.message]).toEqual(['TypeError', 'read: expected Uint8Array'])
+  })
+
+  it('random access: the opener is discarded (held plaintext zeroed) when a middle segment fails and when the reader stops early', async () => {
+    const spy = vi.spyOn(StreamOpener.prototype, 'discard')
+    try {
+      const bad = Buffer.from(file)
+      bad[HEADER + SEG + 5]! ^= 1 // the second segment
+      const released: Uint8Array[] = []
+      await opaque(
+        (async () => {
+          for await (const pt of openRandomAccess(
+            { size: bad.length, read: (at, n) => bad.subarray(at, at + n) },
+            { ...openOptions, readBytes: SEG },
+          ))
+            released.push(pt)
+        })(),
+      )
+      expect(released.map((p) => p.length)).toEqual([S])
+      expect(spy).toHaveBeenCalled()
+      const calls = spy.mock.calls.length
+      for await (const _ of openRandomAccess(
+        { size: file.length, read: (at, n) => file.subarray(at, at + n) },
+        openOptions,
+      )) {
+        void _
+        break
+      }
+      expect(spy.mock.calls.length).toBe(calls + 1)
+    } finally {
+      spy.mockRestore()
+    }
+  })
+
   it('random access: a source that hands back fewer bytes than asked before the final segment is the opaque error', async () => {
     const finalAt = HEADER + 4 * SEG
     const src = {
       size: file.length,
-      read: (at: number, n: number) => file.subarray(at, at + (at < finalAt && at > 0 ? n - 1 : n)),
+      read: (at: number, n: number) =>
+        file.subarray(at, at + (at < finalAt && at >= HEADER ? n - 1 : n)),
     }
     const released: Uint8Array[] = []
     await opaque(

@@ -126,7 +126,7 @@ export class EpochKeyCache implements EpochKeyStore {
    * within half the cache (exact for the oldest half, where every hit moves the entry).
    */
   #refresh(k: string, entry: Entry): void {
-    if (this.#tick - entry.refreshedAt < this.maxEntries >> 1) return
+    if (this.#tick - entry.refreshedAt < Math.floor(this.maxEntries / 2)) return
     this.#map.delete(k)
     this.#map.set(k, entry)
     entry.refreshedAt = ++this.#tick

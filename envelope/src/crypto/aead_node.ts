@@ -31,7 +31,11 @@ const onBun = typeof (globalThis as { Bun?: unknown }).Bun !== 'undefined'
  * copy +0.4 µs).
  */
 function asPlain(b: Uint8Array): Uint8Array {
-  if (onBun && b.length <= 4096) return new Uint8Array(b)
+  if (onBun && b.length <= 4096) {
+    const copy = new Uint8Array(b)
+    b.fill(0) // the plaintext stays in one place only
+    return copy
+  }
   return new Uint8Array(b.buffer, b.byteOffset, b.length)
 }
 

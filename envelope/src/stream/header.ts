@@ -50,9 +50,6 @@ export const MAX_SEGMENT_BYTES = 16 * 1024 * 1024
 /** Lengths of an RSA-OAEP ciphertext for RSA-2048, 3072 and 4096. */
 const WRAPPED_LENGTHS: ReadonlySet<number> = new Set([256, 384, 512])
 
-/** The longest header (an RSA-4096 recipient): a first read of this many bytes holds any header. */
-export const MAX_STREAM_HEADER_BYTES = STREAM_FIXED_HEADER_BYTES + 512
-
 /** A parsed (or built) stream header. Byte fields are views into {@link bytes}. */
 export interface StreamHeader {
   /** The exact header bytes; their SHA-256 is every segment's AAD. */

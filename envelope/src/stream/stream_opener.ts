@@ -37,7 +37,7 @@ import {
   UnwrapUnavailableError,
 } from '../errors.ts'
 import type { RandomSource } from '../sealer.ts'
-import { MAX_STREAM_HEADER_BYTES, parseStreamHeader, streamHeaderLength } from './header.ts'
+import { parseStreamHeader, STREAM_FIXED_HEADER_BYTES, streamHeaderLength } from './header.ts'
 import type { StreamHeader } from './header.ts'
 import { MAX_SEGMENTS, segmentNonce, streamLayout } from './segment.ts'
 import type { StreamLayout } from './segment.ts'
@@ -194,9 +194,8 @@ export class StreamOpener {
     }
     const layout = streamLayout(totalBytes, this.header)
     const last = await read(layout.lastOffset, layout.lastBytes)
-    if (!(last instanceof Uint8Array) || last.length !== layout.lastBytes) {
-      throw new DecryptionFailedError()
-    }
+    abytes(last, 'read')
+    if (last.length !== layout.lastBytes) throw new DecryptionFailedError()
     const plaintext = this.openSegment(layout.segments - 1, last, true)
     // Kept for the comparison: a copy (at most one segment), as a source may reuse its buffer.
     const sealed = (options.resent ?? true) ? new Uint8Array(last) : undefined
@@ -237,18 +236,21 @@ export class StreamOpener {
    * ```
    */
   push(chunk: Uint8Array): Uint8Array[] {
+    const out: Uint8Array[] = []
     try {
-      return this.#push(chunk)
+      this.#push(chunk, out)
+      return out
     } catch (err) {
+      // Segments of this chunk that opened before the failing one were never handed out.
+      for (const p of out) p.fill(0)
       this.discard()
       throw err
     }
   }
 
-  #push(chunk: Uint8Array): Uint8Array[] {
+  #push(chunk: Uint8Array, out: Uint8Array[]): void {
     abytes(chunk, 'chunk')
     if (this.#finished) throw new TypeError('StreamOpener: push after finish')
-    const out: Uint8Array[] = []
     const L = this.#sealed
     // With the layout known (checkFinal), a full segment before the last needs no more bytes.
     const known = this.#lastIndex >= 0
@@ -293,7 +295,6 @@ export class StreamOpener {
         this.#fill = 0
       }
     }
-    return out
   }
 
   /**
@@ -445,9 +446,9 @@ export async function* openStream(
 /**
  * Opens a stream with random access: the final segment is checked first, so a truncated or
  * extended stream releases nothing; then the segments before it are read and released in order,
- * and the final one's plaintext (checked first) comes last. Every byte is read once: the header,
- * the final segment, then the rest in reads of whole segments (about `readBytes`, default
- * 1 MiB), each opened where it lies (no copy).
+ * and the final one's plaintext (checked first) comes last. Every byte is read once: the header
+ * (its fixed 40 bytes, then the rest), the final segment, then the rest in reads of whole segments
+ * (about `readBytes`, default 1 MiB), each opened where it lies (no copy).
  *
  * @example
  * ```ts
@@ -461,25 +462,42 @@ export async function* openRandomAccess(
   options: StreamOpenOptions & Pick<OpenStreamOptions, 'onHeader'> & { readBytes?: number },
 ): AsyncGenerator<Uint8Array, void, undefined> {
   const size = source.size
-  if (size === 0) throw new EnvelopeInvalidError('stream header: empty input')
-  const probe = await source.read(0, Math.min(size, MAX_STREAM_HEADER_BYTES))
-  abytes(probe, 'read')
-  const need = streamHeaderLength(probe)
-  if (need === undefined || need > probe.length) {
-    throw new EnvelopeInvalidError(`stream header: truncated (${probe.length} bytes)`)
+  if (!Number.isSafeInteger(size) || size < 0) {
+    throw new RangeError(`source.size: a safe integer ≥ 0, got ${size}`)
   }
-  const header = parseStreamHeader(new Uint8Array(probe.subarray(0, need)))
+  const readBytes = options.readBytes ?? 1024 * 1024
+  if (!Number.isSafeInteger(readBytes) || readBytes < 1) {
+    throw new RangeError(`readBytes: a positive integer, got ${readBytes}`)
+  }
+  if (size === 0) throw new EnvelopeInvalidError('stream header: empty input')
+  // The fixed part says how long the header is; then the rest of it (every byte read once).
+  const fixed = await source.read(0, Math.min(size, STREAM_FIXED_HEADER_BYTES))
+  abytes(fixed, 'read')
+  const need = streamHeaderLength(fixed)
+  if (need === undefined || need > size) {
+    throw new EnvelopeInvalidError(`stream header: truncated (${size} bytes)`)
+  }
+  const rest = await source.read(fixed.length, need - fixed.length)
+  abytes(rest, 'read')
+  if (fixed.length + rest.length !== need) {
+    throw new EnvelopeInvalidError(`stream header: truncated (${fixed.length + rest.length} bytes)`)
+  }
+  const headerBytes = new Uint8Array(need)
+  headerBytes.set(fixed)
+  headerBytes.set(rest, fixed.length)
+  const header = parseStreamHeader(headerBytes)
   options.onHeader?.(header)
   const opener = await StreamOpener.create(header, options)
   let finished = false
   try {
     const layout = await opener.checkFinal(size, (at, n) => source.read(at, n), { resent: false })
     const sealed = header.segmentBytes + TAG_BYTES
-    const perRead = Math.max(1, Math.floor((options.readBytes ?? 1024 * 1024) / sealed)) * sealed
+    const perRead = Math.max(1, Math.floor(readBytes / sealed)) * sealed
     for (let at = need; at < layout.lastOffset;) {
       const n = Math.min(perRead, layout.lastOffset - at)
       const part = await source.read(at, n)
-      if (!(part instanceof Uint8Array) || part.length !== n) throw new DecryptionFailedError()
+      abytes(part, 'read')
+      if (part.length !== n) throw new DecryptionFailedError()
       at += n
       yield* opener.push(part)
     }

@@ -44,7 +44,8 @@ export function byteProgress(
   return {
     add(n) {
       bytes += n
-      const mib = Math.min(total, Math.floor(bytes / MIB))
+      // 100 % only from finish(): a total rounded down must not show done before the end.
+      const mib = Math.min(total - 1, Math.floor(bytes / MIB))
       if (mib > reported) {
         reporter.tick(mib - reported)
         reported = mib

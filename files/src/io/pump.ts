@@ -59,6 +59,8 @@ export async function* guarded(
   let done = false
   try {
     for (;;) {
+      // Aborted while the consumer was busy with the last chunk (no 'abort' event comes again).
+      if (signal.aborted) throw interrupted()
       const next = await nextOrStop(it, signal)
       if (next.done === true) {
         done = true

@@ -40,11 +40,15 @@ export interface LegacyKdf {
  * ```
  */
 export function opensslPassword(file: Uint8Array): Buffer {
-  const bytes = Buffer.from(file.subarray(0, filesDefaults.legacy.maxPasswordBytes))
+  // A view, not a copy: nothing of the key file is left behind in Buffer's shared pool.
+  const bytes = file.subarray(0, filesDefaults.legacy.maxPasswordBytes)
   let end = bytes.indexOf(0x0a)
   if (end < 0) end = bytes.length
   const nul = bytes.subarray(0, end).indexOf(0x00)
-  return Buffer.from(bytes.subarray(0, nul < 0 ? end : nul))
+  // Buffer.alloc, not Buffer.from: a password of its own, never a slice of the shared pool.
+  const password = Buffer.alloc(nul < 0 ? end : nul)
+  password.set(bytes.subarray(0, password.length))
+  return password
 }
 
 /**

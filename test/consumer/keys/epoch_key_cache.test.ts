@@ -57,6 +57,19 @@ describe('EpochKeyCache', () => {
     expect(cache.size).toBe(8)
   })
 
+  it('a hit in the newest half does not move the entry: it outlives maxEntries / 2 puts, not as many as exact LRU would keep it', async () => {
+    const cache = new EpochKeyCache({ maxEntries: 8, ttlMs: 60_000 })
+    const hex = (i: number) => `e${i}`
+    for (let i = 0; i < 8; i++) await cache.put('dev-1', hex(i), keysOf('dev-1', i))
+    expect(cache.getSync('dev-1', hex(5))).toBeDefined() // newest half: not moved
+    for (let i = 8; i < 12; i++) await cache.put('dev-1', hex(i), keysOf('dev-1', i))
+    expect(cache.peek('dev-1', hex(5))).toBeDefined() // 4 = maxEntries / 2 puts later
+    for (let i = 12; i < 14; i++) await cache.put('dev-1', hex(i), keysOf('dev-1', i))
+    // Exact LRU would evict e6 before the just-used e5; this cache evicted e5 (the trade-off).
+    expect(cache.peek('dev-1', hex(5))).toBeUndefined()
+    expect(cache.peek('dev-1', hex(6))).toBeDefined()
+  })
+
   it('recovers a miss once for everyone asking at once, and remembers it', async () => {
     const lookups: string[] = []
     let recoveries = 0
