@@ -10,10 +10,10 @@
  *   topic → strict parse → epoch-key lookup (memory hit) → `Opener.open` → `decodeRecords` →
  *   replay-window check → group commit to the sink → mark delivered → metrics. Messages are sealed
  *   in chunks outside the timed segments (a trial step times only the handling), and handed over
- *   as views into one received buffer, as the MQTT client gives them ({@link asReceived}). Two rows: one
- *   message in flight (awaited one at a time), and chunks of 500 handed over at once (the
- *   consumer's default `receiveMaximum`; one device, so the pipeline still handles them in order,
- *   but the sink writes are group-committed).
+ *   as views into one received buffer, as the MQTT client gives them ({@link asReceived}). Two
+ *   rows: one message in flight (awaited one at a time), and chunks of 500 handed over at once
+ *   (the consumer's default `receiveMaximum`; one device, so the pipeline still handles them in
+ *   order, but the sink writes are group-committed).
  * - **Opener.open alone**: the consumer's own `Opener` (its key layer's, the epoch key cached)
  *   over a pool of pre-sealed messages of the same device and size: the envelope's share.
  * - **Raw AES-256-GCM decrypt** of the same plaintext (the encoded records): the existing raw row.

@@ -7,13 +7,13 @@
  * on a 256 MiB file (Node from `dist/`, Bun from the sources).
  *
  * Every candidate reads the same plaintext as 1 MiB chunks (as a file is read) and its output is
- * consumed and dropped (counted). Opening reads what the same candidate sealed, regrouped into
- * 1 MiB chunks untimed (sealwire: kept whole, read in place with random access, as
- * `sealwire-file open` reads a file; no candidate copies its input). sealwire's seal includes its one RSA operation per file (the wrap); its
- * open is reported twice, without and with the per-file unwrap (see {@link sealwireCandidate}).
- * A full GC runs before every timed operation. raw AES-GCM and sealwire run in interleaved
- * rounds and the ratio is taken per round (median reported); the ESDK afterwards. The rows run in
- * a fresh child process per runtime ({@link runFileRowsIsolated}).
+ * consumed and dropped (counted). Opening reads what the same candidate sealed, regrouped into 1
+ * MiB chunks untimed (sealwire: kept whole, read in place with random access, as `sealwire-file
+ * open` reads a file; no candidate copies its input). sealwire's seal includes its one RSA
+ * operation per file (the wrap); its open is reported twice, without and with the per-file unwrap
+ * (see {@link sealwireCandidate}). A full GC runs before every timed operation. raw AES-GCM and
+ * sealwire run in interleaved rounds and the ratio is taken per round (median reported); the ESDK
+ * afterwards. The rows run in a fresh child process per runtime ({@link runFileRowsIsolated}).
  *
  * @example
  * ```ts
@@ -157,12 +157,12 @@ function inMemoryFile(sealed: Chunks): RandomAccessSource {
  * sealwire's stream, as `sealwire-file` runs it on a regular file: sealing is told the length
  * (`totalBytes`, from the file's size) and includes drawing the CEK and its RSA-OAEP wrap (one
  * public-key operation per file); opening is `openRandomAccess`, as `sealwire-file open` reads a
- * file (the header, the final segment checked first, then the segments before it, every byte
- * once), over the sealed file kept whole in memory. Opening has two rows: `open`, the stream itself (header, final
- * check, every segment) with the file's CEK unwrapped before the timed part, as the per-file KMS
- * `Decrypt` is a network call whose cost has nothing to do with the file's size; and
- * `open-unwrap`, the same with a local RSA-OAEP private-key unwrap inside the timed part (what
- * the ESDK rows also include).
+ * file (the header, the final segment checked first, then the segments before it, every byte once),
+ * over the sealed file kept whole in memory. Opening has two rows: `open`, the stream itself
+ * (header, final check, every segment) with the file's CEK unwrapped before the timed part, as the
+ * per-file KMS `Decrypt` is a network call whose cost has nothing to do with the file's size; and
+ * `open-unwrap`, the same with a local RSA-OAEP private-key unwrap inside the timed part (what the
+ * ESDK rows also include).
  */
 function sealwireCandidate(ctx: BenchContext): FileCandidate {
   const wrapper = createKeyWrapper(parseRecipientKey(ctx.spkiDer))

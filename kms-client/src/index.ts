@@ -40,7 +40,7 @@ export { checkKeyId, fetchPublicKey } from './fetch_public_key.ts'
 export type { FetchedPublicKey } from './fetch_public_key.ts'
 export { createExternalKey, getImportParameters, importKeyMaterial } from './key_import.ts'
 export type { ExternalKey, ImportableKeySpec, ImportParameters } from './key_import.ts'
-export { kmsUnwrap } from './kms_unwrap.ts'
+export { isDecryptRefusal, kmsUnwrap } from './kms_unwrap.ts'
 export type {
   KmsUnwrap,
   KmsUnwrapEvent,

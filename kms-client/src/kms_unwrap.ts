@@ -43,6 +43,19 @@ const OPAQUE_AWS_CODES: ReadonlySet<string> = new Set([
   'IncorrectKeyException',
 ])
 
+/**
+ * True when a failed KMS `Decrypt` means the ciphertext does not open under the key (a wrong key
+ * or damaged bytes: the caller's opaque error), false for anything transient or unexpected.
+ *
+ * @example
+ * ```ts
+ * catch (err) { if (isDecryptRefusal(err)) throw new DecryptionFailedError(); throw err }
+ * ```
+ */
+export function isDecryptRefusal(err: unknown): boolean {
+  return err instanceof KmsError && err.awsCode !== undefined && OPAQUE_AWS_CODES.has(err.awsCode)
+}
+
 /** How one unwrap ended. */
 export type KmsUnwrapOutcome = 'unwrapped' | 'unknown-kid' | 'decryption-failed' | 'unavailable'
 
@@ -181,11 +194,7 @@ export function kmsUnwrap(options: KmsUnwrapOptions): KmsUnwrap {
       })
       plaintext = out.Plaintext
     } catch (err) {
-      if (
-        err instanceof KmsError &&
-        err.awsCode !== undefined &&
-        OPAQUE_AWS_CODES.has(err.awsCode)
-      ) {
+      if (isDecryptRefusal(err)) {
         counts.decryptionFailed++
         end('decryption-failed')
         throw new DecryptionFailedError()

@@ -52,6 +52,19 @@ function walkthrough(dir: string, extra: string[]): void {
   ])
 }
 
+/** `open-legacy` with the walkthrough's wrapped key in `dir`, under `keyId`, on the test KMS. */
+function legacyArgs(dir: string, keyId: string): string[] {
+  return [
+    'open-legacy',
+    '--wrapped-key',
+    join(dir, 'key.b64.enc'),
+    '--key-id',
+    keyId,
+    '--endpoint',
+    kms.server.endpoint,
+  ]
+}
+
 describe.skipIf(skipWithout(hasOpenssl(), 'the openssl binary'))(
   'sealwire-file open-legacy',
   () => {
@@ -69,16 +82,7 @@ describe.skipIf(skipWithout(hasOpenssl(), 'the openssl binary'))(
         const data = randomBytes(300_001)
         await writeFile(join(dir, 'F'), data)
         walkthrough(dir, enc)
-        const base = [
-          'open-legacy',
-          '--wrapped-key',
-          join(dir, 'key.b64.enc'),
-          '--key-id',
-          kms.keyArn,
-          '--endpoint',
-          kms.server.endpoint,
-          ...flags,
-        ]
+        const base = [...legacyArgs(dir, kms.keyArn), ...flags]
         const r = await run([...base, join(dir, 'F.enc'), join(dir, 'F.out')])
         expect(r.code, r.err).toBe(0)
         expect(r.err).toMatch(CBC_WARNING)
@@ -108,15 +112,7 @@ describe.skipIf(skipWithout(hasOpenssl(), 'the openssl binary'))(
       await kms.writePublicKey(dir)
       await writeFile(join(dir, 'F'), randomBytes(5000))
       walkthrough(dir, ['-pbkdf2'])
-      const base = (key: string) => [
-        'open-legacy',
-        '--wrapped-key',
-        join(dir, 'key.b64.enc'),
-        '--key-id',
-        key,
-        '--endpoint',
-        kms.server.endpoint,
-      ]
+      const base = (key: string) => legacyArgs(dir, key)
       const expected = `error ERR_LEGACY_DECRYPTION_FAILED: ${LEGACY_FAILED_MESSAGE}\n`
       const tries: string[][] = [
         [...base(kms.keyArn), join(dir, 'F.enc'), join(dir, 'out')], // no --pbkdf2
@@ -151,17 +147,7 @@ describe.skipIf(skipWithout(hasOpenssl(), 'the openssl binary'))(
       walkthrough(dir, [])
       const before = kms.server.callCount('Decrypt')
       const missing = join(dir, 'missing.enc')
-      const r = await run([
-        'open-legacy',
-        '--wrapped-key',
-        join(dir, 'key.b64.enc'),
-        '--key-id',
-        kms.keyArn,
-        '--endpoint',
-        kms.server.endpoint,
-        missing,
-        join(dir, 'out'),
-      ])
+      const r = await run([...legacyArgs(dir, kms.keyArn), missing, join(dir, 'out')])
       expect([r.code, r.err]).toEqual([9, `error ERR_IO: cannot read "${missing}": ENOENT\n`])
       expect(kms.server.callCount('Decrypt') - before).toBe(0)
     })

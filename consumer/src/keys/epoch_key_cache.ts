@@ -1,10 +1,11 @@
 /**
  * The envelope's asynchronous `EpochKeyStore` for the consumer, in two layers:
  *
- * 1. **Memory**: an LRU (to within half the cache, see `#refresh`) of derived `EpochKeys` (bounded by `maxEntries`), each kept at most
- *    `ttlMs` after it was put: an epoch is sealed for at most the agent's `epoch.maxAgeMs`, so
- *    keys older than that plus the longest delivery delay are no longer needed. CEKs and derived
- *    keys live here only, never on disk or the network.
+ * 1. **Memory**: an LRU (to within half the cache, see `#refresh`) of derived `EpochKeys`
+ *    (bounded by `maxEntries`), each kept at most `ttlMs` after it was put: an epoch is sealed
+ *    for at most the agent's `epoch.maxAgeMs`, so keys older than that plus the longest delivery
+ *    delay are no longer needed. CEKs and derived keys live here only, never on disk or the
+ *    network.
  * 2. **Recovery** on a miss: the epoch's key announcement (sealed bytes, kept in the shared
  *    `ConsumerState` by whichever instance first opened it) is opened again, one KMS `Decrypt`.
  *    **Single flight per epoch**: concurrent misses of one (device, epoch) share one recovery.

@@ -26,7 +26,7 @@
  * for await (const pt of openStream(createReadStream('f.sw'), { unwrap })) out.write(pt)
  * ```
  */
-import { abytes, equalBytes, equalPublicBytes } from '../_bytes.ts'
+import { abytes, concatBytes, equalBytes, equalPublicBytes } from '../_bytes.ts'
 import { TAG_BYTES } from '../crypto/aead.ts'
 import type { AeadBackendName } from '../crypto/aead.ts'
 import type { Unwrap } from '../crypto/unwrap.ts'
@@ -345,8 +345,9 @@ export interface RandomAccessSource {
   /** Total bytes of the stream, header included. */
   readonly size: number
   /**
-   * Exactly `length` bytes at `offset` (fewer only at the end of the source). The opener may
-   * keep what it returns until the stream ends: do not reuse or change it.
+   * Exactly `length` bytes at `offset` (fewer only at the end of the source). The opener is done
+   * with what a read returned when its next read is made (it copies what it must keep), so a
+   * source may reuse its buffer from one read to the next.
    */
   read(offset: number, length: number): Promise<Uint8Array> | Uint8Array
 }
@@ -357,7 +358,8 @@ export interface OpenStreamOptions extends StreamOpenOptions {
    * When the stream's total length is known and its end can be read first: the final segment is
    * checked before any plaintext is released, and the sequential read must then deliver exactly
    * `totalBytes`, and at the end the very bytes checked (the final segment is not decrypted a
-   * second time). What `read` returns is kept until the stream ends: do not reuse or change it.
+   * second time). The final segment's bytes that `read` returns are copied (at most one
+   * segment), so a source may reuse its buffer.
    */
   readonly finalCheck?:
     | {
@@ -482,10 +484,7 @@ export async function* openRandomAccess(
   if (fixed.length + rest.length !== need) {
     throw new EnvelopeInvalidError(`stream header: truncated (${fixed.length + rest.length} bytes)`)
   }
-  const headerBytes = new Uint8Array(need)
-  headerBytes.set(fixed)
-  headerBytes.set(rest, fixed.length)
-  const header = parseStreamHeader(headerBytes)
+  const header = parseStreamHeader(concatBytes(fixed, rest))
   options.onHeader?.(header)
   const opener = await StreamOpener.create(header, options)
   let finished = false

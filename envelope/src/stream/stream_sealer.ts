@@ -40,7 +40,8 @@ export interface StreamSealOptions {
    * The plaintext's exact length, when known before sealing (a regular file): every segment but
    * the last is then sealed as soon as its bytes are at hand, in place in the caller's chunk,
    * instead of being copied and held until more bytes show it is not the last. More or fewer
-   * bytes than this is `ERR_PLAINTEXT_LENGTH` (the stream then has no final segment: it never opens).
+   * bytes than this is `ERR_PLAINTEXT_LENGTH` (the stream then has no final segment: it never
+   * opens).
    */
   readonly totalBytes?: number | undefined
 }
@@ -116,17 +117,15 @@ export class StreamSealer {
     if (total !== undefined && !(Number.isSafeInteger(total) && total >= 0)) {
       throw new TypeError(`totalBytes: a safe integer ≥ 0, got ${total}`)
     }
-    let cek: Uint8Array
-    let fileId: Uint8Array
-    if (options.random === undefined) {
-      // One call for both (a file's fixed cost is small next to its RSA wrap, but it adds up at 1 MiB).
-      const drawn = defaultRandom(32 + FILE_ID_BYTES)
-      cek = drawn.subarray(0, 32)
-      fileId = drawn.slice(32)
-    } else {
-      cek = new Uint8Array(draw(options.random, 32))
-      fileId = new Uint8Array(draw(options.random, FILE_ID_BYTES))
-    }
+    // By default one draw for both (a file's fixed cost adds up at 1 MiB); a given source is asked
+    // for the CEK, then the file id.
+    const random = options.random
+    const drawn =
+      random === undefined
+        ? defaultRandom(32 + FILE_ID_BYTES)
+        : concatBytes(draw(random, 32), draw(random, FILE_ID_BYTES))
+    const cek = drawn.subarray(0, 32)
+    const fileId = drawn.slice(32)
     try {
       const wrapped = wrapper.wrapSync ? wrapper.wrapSync(cek) : await wrapper.wrap(cek)
       const header = encodeStreamHeader(segmentBytes, fileId, wrapper.pinId, wrapped)

@@ -3,9 +3,9 @@
  *
  * From a file, the final segment is checked before anything is written (STREAM.md §5): a
  * truncated or extended file writes nothing, not even to stdout. The file is read once
- * (`openRandomAccess`: the header, the final segment, then the segments before it). From stdin the stream is read
- * once, in order: segments are written as they authenticate, and an incomplete stream ends with
- * an error and a non-zero exit. A file OUT appears only on success.
+ * (`openRandomAccess`: the header, the final segment, then the segments before it). From stdin
+ * the stream is read once, in order: segments are written as they authenticate, and an
+ * incomplete stream ends with an error and a non-zero exit. A file OUT appears only on success.
  *
  * @example
  * ```sh
@@ -34,12 +34,13 @@ import type { Command, CommandContext } from './command.ts'
 import { inOut } from './seal.ts'
 
 /**
- * `err`, or, when it is a bad magic and the file starts with `Salted__` (an `openssl enc` file of
- * the old walkthrough), the same error saying to use `open-legacy`.
+ * `err`, or, when the file was refused as not a stream and starts with `Salted__` (an `openssl
+ * enc` file of the old walkthrough: it can only have failed the magic), the same refusal saying
+ * to use `open-legacy`.
  */
 async function legacyHint(err: unknown, random: RandomAccessSource | undefined): Promise<unknown> {
-  const bad = err instanceof EnvelopeInvalidError && err.message.includes('bad magic')
-  if (!bad || random === undefined || random.size < SALTED_MAGIC.length) return err
+  const invalid = err instanceof EnvelopeInvalidError
+  if (!invalid || random === undefined || random.size < SALTED_MAGIC.length) return err
   const start = await random.read(0, SALTED_MAGIC.length)
   if (!SALTED_MAGIC.equals(start)) return err
   return new EnvelopeInvalidError(

@@ -10,7 +10,11 @@
  */
 import { DecryptCommand } from '@aws-sdk/client-kms'
 import { createKeyWrapper, sealStream } from '../../../envelope/src/index.ts'
-import { fetchPublicKey, KmsError, REQUIRED_ALGORITHM } from '../../../kms-client/src/index.ts'
+import {
+  fetchPublicKey,
+  isDecryptRefusal,
+  REQUIRED_ALGORITHM,
+} from '../../../kms-client/src/index.ts'
 import {
   EXIT,
   integerFlag,
@@ -32,9 +36,6 @@ import type { LegacyKdf } from '../legacy/openssl_kdf.ts'
 import { loadRecipient } from '../recipient.ts'
 import { GLOBAL_HELP, RECIPIENT_FLAGS } from './command.ts'
 import type { Command, CommandContext } from './command.ts'
-
-/** KMS's answers that mean "this ciphertext does not open under this key". */
-const REFUSED = new Set(['InvalidCiphertextException', 'IncorrectKeyException'])
 
 const CBC_WARNING =
   'warning: openssl enc AES-256-CBC files were never authenticated: a modified file can open to modified bytes without any error. Keep the resealed copy (--reseal) and retire the CBC one.'
@@ -146,9 +147,7 @@ ${GLOBAL_HELP}
         )
         keyFile = out.Plaintext
       } catch (err) {
-        if (err instanceof KmsError && err.awsCode !== undefined && REFUSED.has(err.awsCode)) {
-          throw legacyFailed()
-        }
+        if (isDecryptRefusal(err)) throw legacyFailed()
         throw err
       }
       if (!(keyFile instanceof Uint8Array)) throw legacyFailed()
