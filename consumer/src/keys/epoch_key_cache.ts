@@ -70,6 +70,15 @@ export class EpochKeyCache implements EpochKeyStore {
   readonly #clock: Clock
   /** Counts moves to the newest end (puts and refreshes). */
   #tick = 0
+  /**
+   * The last entry `getSync` found, and its key's parts: the next message is most likely of the
+   * same epoch, and is then looked up without building and hashing its key string. Forgotten by
+   * every put and drop, so it is always an entry of the map.
+   */
+  #lastDevice = ''
+  #lastEpoch = ''
+  #lastKey = ''
+  #lastEntry: Entry | undefined
 
   constructor(options: EpochKeyCacheOptions) {
     if (!Number.isSafeInteger(options.maxEntries) || options.maxEntries < 1) {
@@ -111,9 +120,25 @@ export class EpochKeyCache implements EpochKeyStore {
 
   /** `get`'s answer when the keys are in memory (a hit, counted and refreshed), else `undefined`. */
   getSync(deviceId: string, epochIdHex: string): EpochKeys | undefined {
-    const k = `${deviceId}\u0000${epochIdHex}`
-    const entry = this.#map.get(k)
-    if (entry === undefined || entry.expiresAt <= this.#clock.monotonic()) return undefined
+    let k: string
+    let entry: Entry | undefined
+    if (
+      this.#lastEntry !== undefined &&
+      epochIdHex === this.#lastEpoch &&
+      deviceId === this.#lastDevice
+    ) {
+      k = this.#lastKey
+      entry = this.#lastEntry
+    } else {
+      k = `${deviceId}\u0000${epochIdHex}`
+      entry = this.#map.get(k)
+      if (entry === undefined) return undefined
+      this.#lastDevice = deviceId
+      this.#lastEpoch = epochIdHex
+      this.#lastKey = k
+      this.#lastEntry = entry
+    }
+    if (entry.expiresAt <= this.#clock.monotonic()) return undefined
     this.#refresh(k, entry)
     this.#onLookup?.('hit')
     return entry.keys
@@ -158,6 +183,7 @@ export class EpochKeyCache implements EpochKeyStore {
 
   put(deviceId: string, epochIdHex: string, keys: EpochKeys): Promise<void> {
     const k = `${deviceId}\u0000${epochIdHex}`
+    this.#lastEntry = undefined
     this.#map.delete(k)
     this.#map.set(k, {
       keys,
@@ -179,6 +205,7 @@ export class EpochKeyCache implements EpochKeyStore {
   }
 
   #drop(deviceId: string, epochIdHex: string): boolean {
+    this.#lastEntry = undefined
     const removed = this.#map.delete(`${deviceId}\u0000${epochIdHex}`)
     if (removed && this.#deviceOf.get(epochIdHex) === deviceId) this.#deviceOf.delete(epochIdHex)
     return removed

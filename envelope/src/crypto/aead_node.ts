@@ -21,6 +21,9 @@ function asNodeKey(key: AeadKey): NodeAeadKey {
   return key as NodeAeadKey
 }
 
+/** The options of every cipher and decipher (one object, not one per message). */
+const GCM_OPTIONS = Object.freeze({ authTagLength: TAG_BYTES })
+
 const onBun = typeof (globalThis as { Bun?: unknown }).Bun !== 'undefined'
 
 /**
@@ -50,7 +53,7 @@ function make(crypto: NonNullable<typeof nodeCrypto>): AeadBackend {
     sealInto(key, nonce, aad, plaintext, out, at) {
       const k = asNodeKey(key)
       checkNonceLength(nonce)
-      const c = crypto.createCipheriv(k.cipher, k.key, nonce, { authTagLength: TAG_BYTES })
+      const c = crypto.createCipheriv(k.cipher, k.key, nonce, GCM_OPTIONS)
       c.setAAD(aad)
       const body = c.update(plaintext)
       out.set(body, at)
@@ -71,7 +74,7 @@ function make(crypto: NonNullable<typeof nodeCrypto>): AeadBackend {
       }
       const split = sealed.length - TAG_BYTES
       try {
-        const d = crypto.createDecipheriv(k.cipher, k.key, nonce, { authTagLength: TAG_BYTES })
+        const d = crypto.createDecipheriv(k.cipher, k.key, nonce, GCM_OPTIONS)
         d.setAuthTag(sealed.subarray(split))
         d.setAAD(aad)
         const body = d.update(sealed.subarray(0, split))

@@ -70,6 +70,31 @@ describe('EpochKeyCache', () => {
     expect(cache.peek('dev-1', hex(6))).toBeDefined()
   })
 
+  it("getSync's memory of its last hit answers as the map does: after new keys are put, a delete, an eviction, the TTL, and for another device with the same epoch id", async () => {
+    const clock = new ManualClock()
+    const cache = new EpochKeyCache({ maxEntries: 2, ttlMs: 1000, clock })
+    const first = keysOf('dev-1', 1)
+    await cache.put('dev-1', 'aa', first)
+    expect(cache.getSync('dev-1', 'aa')).toBe(first)
+    expect(cache.getSync('dev-1', 'aa')).toBe(first) // from the memory of the last hit
+    expect(cache.getSync('dev-2', 'aa')).toBeUndefined() // same epoch id, another device
+    const second = keysOf('dev-1', 2)
+    await cache.put('dev-1', 'aa', second)
+    expect(cache.getSync('dev-1', 'aa')).toBe(second)
+    await cache.delete('dev-1', 'aa')
+    expect(cache.getSync('dev-1', 'aa')).toBeUndefined()
+
+    await cache.put('dev-1', 'bb', first)
+    expect(cache.getSync('dev-1', 'bb')).toBe(first)
+    await cache.put('dev-1', 'cc', second)
+    await cache.put('dev-1', 'dd', second) // evicts bb, the oldest
+    expect(cache.getSync('dev-1', 'bb')).toBeUndefined()
+
+    expect(cache.getSync('dev-1', 'dd')).toBe(second)
+    clock.advance(1000)
+    expect(cache.getSync('dev-1', 'dd')).toBeUndefined()
+  })
+
   it('recovers a miss once for everyone asking at once, and remembers it', async () => {
     const lookups: string[] = []
     let recoveries = 0
