@@ -1,22 +1,27 @@
 /**
- * The consumer's rows on one runtime (issue 9), through `consumer/src/index.ts` only:
+ * The consumer's rows on one runtime (issue 9), through `consumer/src/index.ts` only. All rows use
+ * the consumer's own core (`createConsumerCore`: key layer over kms-local through the real SDK,
+ * `Pipeline`, metrics) with an in-memory state (`MemoryConsumerState`), an in-memory dead-letter
+ * store and a counting no-op sink; one device, one epoch whose announcement was handled before
+ * timing (one `Decrypt`), so every timed lookup is a memory hit. Messages are handed over as views
+ * into one received buffer, as the MQTT client gives them ({@link asReceived}).
  *
- * - **Open throughput, warm epoch cache**: the consumer's own core (`createConsumerCore`: key
- *   layer over kms-local through the real SDK, `Pipeline`, metrics) with an in-memory state
- *   (`MemoryConsumerState`), an in-memory dead-letter store and a counting no-op sink. One device,
- *   one epoch whose announcement was handled before timing (one `Decrypt`). Each timed message is
- *   a fresh compact data message (the next sequence number: a reused one would be a duplicate) of
- *   one reading, the agent's default, sealed to 300 bytes; `pipeline.handle` runs the whole path:
- *   topic → strict parse → epoch-key lookup (memory hit) → `Opener.open` → `decodeRecords` →
- *   replay-window check → group commit to the sink → mark delivered → metrics. Messages are sealed
- *   in chunks outside the timed segments (a trial step times only the handling), and handed over
- *   as views into one received buffer, as the MQTT client gives them ({@link asReceived}). Two
+ * - **Raw AES-256-GCM decrypt** of the same plaintext (the encoded records): the floor, one row
+ *   per plaintext size.
+ * - **Open stage, warm epoch cache** (the goal's row): the consumer's opener and epoch key cache,
+ *   called as its pipeline calls them for a compact data message: `parseEnvelope(bytes,
+ *   opener.limits)`, then `opener.openCompactSync(parsed, deviceId)` (device binding, key lookup,
+ *   AES-GCM with the `Enc_structure` AAD), synchronous, over a pool of the device's messages of
+ *   one reading (the agent's default: 260 B of records, 300 B sealed); again with
+ *   `decodeRecords` after it; and at {@link BATCH_READINGS} readings per message (the agent's
+ *   `batch.maxReadings`), against the raw decrypt of that plaintext.
+ * - **Pipeline**: `pipeline.handle` runs the whole path of a fresh compact data message (the next
+ *   sequence number: a reused one would be a duplicate): topic → strict parse → epoch-key lookup
+ *   → open → `decodeRecords` → replay-window check → group commit to the sink → mark delivered →
+ *   metrics. Sealed in chunks outside the timed part (a trial step times only the handling). Two
  *   rows: one message in flight (awaited one at a time), and chunks of 500 handed over at once
  *   (the consumer's default `receiveMaximum`; one device, so the pipeline still handles them in
  *   order, but the sink writes are group-committed).
- * - **Opener.open alone**: the consumer's own `Opener` (its key layer's, the epoch key cached)
- *   over a pool of pre-sealed messages of the same device and size: the envelope's share.
- * - **Raw AES-256-GCM decrypt** of the same plaintext (the encoded records): the existing raw row.
  * - **KMS calls per 10,000 messages**: a fresh core against kms-local; 20 devices × 500 compact
  *   data messages of one reading each, each device rotating once midway (a new `Sealer` with the
  *   agent's default epoch limits and the next boot count, continuing its sequence numbers, as a
@@ -47,12 +52,13 @@ import type {
   Sink,
   SinkWriteResult,
 } from '../../consumer/src/index.ts'
-import type { TelemetryRecord } from '../../envelope/src/index.ts'
+import type { Opened, TelemetryRecord } from '../../envelope/src/index.ts'
 import {
   createKeyWrapper,
   decodeRecords,
   defaultEpochLimits,
   encodeRecords,
+  parseEnvelope,
   Sealer,
 } from '../../envelope/src/index.ts'
 import type { CheckedPublicKey } from '../../kms-client/src/index.ts'
@@ -65,6 +71,7 @@ import { reason, runRounds } from './measure.ts'
 import { benchReading, SEALED_MESSAGE_BYTES } from './mqtt_trials.ts'
 import { rawGcmOpen } from './raw_gcm_candidates.ts'
 import type { ConsumerKmsCount, ConsumerRows, Row } from './report.ts'
+import { BATCH_READINGS } from './report.ts'
 
 const PREFIX = 'sealwire-bench'
 /** Messages sealed ahead (untimed) per chunk of a consumer trial; also the in-flight window. */
@@ -278,36 +285,62 @@ async function openRows(kms: BenchKms, ctx: BenchContext, plan: Plan, log: (line
   if (messageBytes !== SEALED_MESSAGE_BYTES) {
     throw new Error(`consumer: a data message of ${messageBytes} B, not ${SEALED_MESSAGE_BYTES}`)
   }
-  // Opener.open alone: the consumer's own opener (epoch key cached), a pool of the same device.
+  // The open stage: the consumer's own opener and epoch key cache, called as its hot path calls
+  // them for a compact data message (`parseEnvelope`, then `openCompactSync`), over a pool of the
+  // device's messages; also at BATCH_READINGS readings per message (the agent's batching).
   const opener = core.keys.opener
-  const poolSize = openPoolSize(size)
-  const pool = asReceived(
-    Array.from({ length: poolSize }, () => device.seal(plaintext)[0]!.payload),
+  const openStage = (bytes: Uint8Array): Opened => {
+    const parsed = parseEnvelope(bytes, opener.limits)
+    const opened =
+      parsed.form === 'compact' ? opener.openCompactSync(parsed, device.deviceId) : undefined
+    if (opened === undefined) throw new Error('consumer: the epoch key is not at hand')
+    return opened
+  }
+  /** A checked pool of the device's messages of `pt`, and a step over it. */
+  const poolOf = (pt: Uint8Array, readings: number) => {
+    const size = openPoolSize(pt.length)
+    const pool = asReceived(Array.from({ length: size }, () => device.seal(pt)[0]!.payload))
+    for (const bytes of [pool[0]!, pool[size - 1]!]) {
+      const opened = openStage(bytes)
+      assertSameBytes(opened.plaintext, pt, 'consumer open stage')
+      const records = decodeRecords(opened.plaintext)
+      if (records.length !== readings || records[0]?.stream !== record.stream) {
+        throw new Error('consumer: records do not decode')
+      }
+    }
+    let i = 0
+    return (run: (bytes: Uint8Array) => number): Step => ({
+      kind: 'sync',
+      run: () => {
+        const bytes = pool[i]!
+        i = (i + 1) % size
+        return run(bytes)
+      },
+    })
+  }
+  const single = poolOf(plaintext, 1)
+  const batch = encodeRecords(
+    Array.from({ length: BATCH_READINGS }, (_, n) => ({ ...record, time: record.time + n * 1000 })),
   )
-  for (const bytes of [pool[0]!, pool[poolSize - 1]!]) {
-    const opened = await opener.open(bytes, device.deviceId)
-    assertSameBytes(opened.plaintext, plaintext, 'consumer Opener.open')
-    const [r] = decodeRecords(opened.plaintext)
-    if (r?.stream !== record.stream) throw new Error('consumer: records do not decode')
-  }
-  let i = 0
-  const openStep: Step = {
-    kind: 'async',
-    run: async () => {
-      const bytes = pool[i]!
-      i = (i + 1) % poolSize
-      return (await opener.open(bytes, device.deviceId)).plaintext.length
-    },
-  }
+  const batched = poolOf(batch, BATCH_READINGS)
+  const openLength = (bytes: Uint8Array) => openStage(bytes).plaintext.length
   const raw = await rawGcmOpen.prepare(plaintext, ctx)
+  const rawBatch = await rawGcmOpen.prepare(batch, ctx)
   const base = { op: 'open' as const, baseline: false, size }
   const rowDefs: (Omit<Row, 'rates'> & { step: Step })[] = [
     { ...base, id: 'raw-gcm-open', label: rawGcmOpen.label, floor: true, step: raw.step },
     {
       ...base,
-      id: 'envelope-open',
-      label: "Opener.open alone (the consumer's opener, epoch key cached)",
-      step: openStep,
+      id: 'consumer-open',
+      label:
+        'consumer open stage (its opener and epoch key cache: parseEnvelope + openCompactSync)',
+      step: single(openLength),
+    },
+    {
+      ...base,
+      id: 'consumer-open-records',
+      label: 'consumer open stage + decodeRecords',
+      step: single((bytes) => decodeRecords(openStage(bytes).plaintext).length),
     },
     {
       ...base,
@@ -320,6 +353,21 @@ async function openRows(kms: BenchKms, ctx: BenchContext, plan: Plan, log: (line
       id: 'consumer-open-500',
       label: `consumer pipeline.handle, ${WINDOW} handed over at once`,
       step: consumerTrial(core, device, plaintext, WINDOW),
+    },
+    {
+      ...base,
+      size: batch.length,
+      id: 'raw-gcm-open-batch',
+      label: `${rawGcmOpen.label}, ${BATCH_READINGS} readings`,
+      floor: true,
+      step: rawBatch.step,
+    },
+    {
+      ...base,
+      size: batch.length,
+      id: 'consumer-open-batch',
+      label: `consumer open stage, ${BATCH_READINGS} readings per message`,
+      step: batched(openLength),
     },
   ]
   const timed: Timed[] = rowDefs.map((r) => ({ key: r.id, step: r.step }))
