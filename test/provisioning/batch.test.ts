@@ -376,6 +376,9 @@ describe('verify on a device folder checks agent.json too, as the agent does', (
     const out = join(root, 'out')
     const r = await run(['batch', '--devices', csv, '--key-id', 'alias/fleet', '--out', out])
     expect(r.code, r.err).toBe(0)
+    expect(r.out).toMatch(
+      /^batch: 1 device in .*: created 1, updated 0, skipped 0, refused 0 \(\d+\.\d s\)\nkeyArn: arn:aws:kms:\S+\npinSha256: [0-9a-f]{64}\n$/,
+    )
     const pin = /^pinSha256: ([0-9a-f]{64})$/m.exec(r.out)![1]!
     const dir = join(out, 'gw-1')
     const ok = await run(['verify', dir, '--expect-sha256', pin])

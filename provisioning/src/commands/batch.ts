@@ -149,13 +149,13 @@ async function run(args: ParsedArgs, ctx: CommandContext): Promise<number> {
   const { created, updated, skipped, refused } = result
   if (created === 0 && updated === 0 && refused.length === 0) {
     ctx.io.stdout.write(
-      `nothing to do: ${skipped} devices already provisioned in ${out} ` +
+      `nothing to do: ${plural(skipped, 'device')} already provisioned in ${out} ` +
         `(pin sha256:${checked.pinSha256}, ${elapsed})\n`,
     )
     return EXIT.ok
   }
   ctx.io.stdout.write(
-    `batch: ${devices.length} devices in ${out}: created ${created}, updated ${updated}, ` +
+    `batch: ${plural(devices.length, 'device')} in ${out}: created ${created}, updated ${updated}, ` +
       `skipped ${skipped}, refused ${refused.length} (${elapsed})\n` +
       `keyArn: ${checked.keyArn}\npinSha256: ${checked.pinSha256}\n`,
   )
@@ -171,6 +171,11 @@ async function run(args: ParsedArgs, ctx: CommandContext): Promise<number> {
       `(${names}${more})\n`,
   )
   return exitCodeOf(first.error.code) ?? EXIT.internal
+}
+
+/** `1 device`, `2 devices`. */
+function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`
 }
 
 /**
