@@ -80,7 +80,7 @@ against its bare peers. See bench/README.md.
   --write   also write the report to bench/RESULTS.md (without it, nothing is written)
   --quick   ${quickPlan.rounds} rounds of ${quickPlan.roundMs} ms after ${quickPlan.warmupMs} ms of warm-up instead of ${defaultPlan.rounds} × ${defaultPlan.roundMs} ms
             after ${defaultPlan.warmupMs} ms: a smoke check in well under a minute, too noisy for numbers to keep
-  --only consumer  only the consumer's rows (raw AES-GCM decrypt, Opener.open, the consumer's
+  --only consumer  only the consumer's rows (raw AES-GCM decrypt, the consumer's open stage, its
             pipeline, KMS calls), on Node then Bun: a partial report, never written (no --write)
   --only files  only the large-file rows (stream seal/open at 1 MiB and 256 MiB against raw
             AES-GCM and the AWS ESDK's streams, and sealwire-file's peak RSS at 256 MiB)
