@@ -14,7 +14,7 @@
  *   AES-GCM with the `Enc_structure` AAD), synchronous, over a pool of the device's messages of
  *   one reading (the agent's default: 260 B of records, 300 B sealed); again with
  *   `decodeRecords` after it; and at {@link BATCH_READINGS} readings per message (the agent's
- *   `batch.maxReadings`), against the raw decrypt of that plaintext.
+ *   `batch.maxReadings` set to 16; its default is 1), against the raw decrypt of that plaintext.
  * - **Pipeline**: `pipeline.handle` runs the whole path of a fresh compact data message (the next
  *   sequence number: a reused one would be a duplicate): topic → strict parse → epoch-key lookup
  *   → open → `decodeRecords` → replay-window check → group commit to the sink → mark delivered →
@@ -249,7 +249,10 @@ function consumerTrial(
   }
 }
 
-/** The consumer's warm-cache rows against Opener.open and raw AES-GCM, in interleaved rounds. */
+/**
+ * The consumer's warm-cache rows (open stage, open + records, pipeline, open stage at
+ * {@link BATCH_READINGS} readings) against raw AES-GCM of each plaintext, in interleaved rounds.
+ */
 async function openRows(kms: BenchKms, ctx: BenchContext, plan: Plan, log: (line: string) => void) {
   const reading = benchReading()
   const record: TelemetryRecord = { ...reading, time: 1_700_000_000_000, clock: 0 }

@@ -95,7 +95,10 @@ export interface ConsumerRows {
   readonly size?: number
   /** Bytes of one sealed data message. */
   readonly messageBytes?: number
-  /** Raw AES-GCM decrypt (`floor`), `Opener.open` alone and the consumer's pipeline rows. */
+  /**
+   * Raw AES-GCM decrypt (`floor`, one per plaintext size), the open stage (also with its records,
+   * and at {@link BATCH_READINGS} readings) and the consumer's pipeline rows.
+   */
   readonly rows?: readonly Row[]
   /** Why the open rows have no number. */
   readonly error?: string
@@ -298,7 +301,7 @@ export function headlineLines(report: Report): string[] {
 /** The goal for the consumer's open (warm epoch cache) ÷ raw AES-GCM decrypt. */
 const CONSUMER_OPEN_GOAL = 0.8
 
-/** Readings per message of the consumer's batched row (the agent's `batch.maxReadings`). */
+/** Readings per message of the consumer's batched row (an agent with `batch.maxReadings: 16`). */
 export const BATCH_READINGS = 16
 
 /** The raw AES-GCM decrypt row of the consumer's rows for `row`'s plaintext size. */
@@ -718,8 +721,10 @@ export function renderReport(report: Report): string {
     ...(report.runs.some((r) => r.ok && r.consumer !== undefined)
       ? [
           '- consumer rows: per runtime, after the agent rows, the crypto plan (warm-up, ' +
-            'interleaved rounds, forced GC); the consumer rows are trials that seal 500 fresh ' +
-            'messages untimed, then time handling them, until the segment is full; the announcement ' +
+            'interleaved rounds, forced GC), each row against the raw decrypt of its own plaintext ' +
+            'size; the open-stage rows are synchronous steps over a pool of pre-sealed messages; ' +
+            'the pipeline rows are trials that seal 500 fresh messages untimed, then time handling ' +
+            'them, until the segment is full; the announcement ' +
             'and a first message are handled and checked (one `Decrypt`, the reading reaches the ' +
             'sink) before timing, and no `Decrypt` happens while timed; the KMS count is one ' +
             'untimed pass of 20 devices × 500 messages, one rotation each, through kms-local and ' +

@@ -3,9 +3,9 @@ import type { Rates } from '../../bench/src/measure.ts'
 import type { ConsumerRows, PairRow, Report, Row, RuntimeRun } from '../../bench/src/report.ts'
 import {
   agentHeadlineLines,
+  BATCH_READINGS,
   comparisons,
   consumerHeadlineLines,
-  BATCH_READINGS,
   consumerRatio,
   fastestBaseline,
   floorRow,
@@ -274,6 +274,7 @@ describe('bench report', () => {
     )
     expect(md).toContain('| Node | 4,145 | 38 | 40 | 0.90× | — |')
     expect(md).not.toContain('| raw-gcm-open | Node') // floors are not rows of the summary
+    expect(md).not.toContain('| raw-gcm-open-batch | Node')
     expect(md).toContain('| consumer through kms-local | Node | 20 | 10,000 | 40 | **40** | 40 |')
     expect(md).toContain('Bun consumer open rows: n/a (kms-local: boom)')
     expect(md).toContain('| consumer row (one reading: 260 B plaintext, 300 B message) |')

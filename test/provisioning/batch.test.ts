@@ -201,7 +201,7 @@ describe('batch of 1,000 devices', () => {
     )
     const errorLines = r.err.split('\n').filter((l) => l.startsWith('error '))
     expect(errorLines).toEqual([
-      `error ERR_BUNDLE_CONFLICT: 1 device folder(s) refused and left unchanged (${ids[5]})`,
+      `error ERR_BUNDLE_CONFLICT: 1 device folder refused and left unchanged (${ids[5]})`,
     ])
     expect([...(await snapshot(victim)).entries()]).toEqual([...before.entries()])
   })
@@ -380,6 +380,8 @@ describe('verify on a device folder checks agent.json too, as the agent does', (
       /^batch: 1 device in .*: created 1, updated 0, skipped 0, refused 0 \(\d+\.\d s\)\nkeyArn: arn:aws:kms:\S+\npinSha256: [0-9a-f]{64}\n$/,
     )
     const pin = /^pinSha256: ([0-9a-f]{64})$/m.exec(r.out)![1]!
+    const again = await run(['batch', '--devices', csv, '--key-id', 'alias/fleet', '--out', out])
+    expect(again.out).toMatch(/^nothing to do: 1 device already provisioned in /)
     const dir = join(out, 'gw-1')
     const ok = await run(['verify', dir, '--expect-sha256', pin])
     expect(ok.code, ok.err).toBe(0)

@@ -167,7 +167,7 @@ async function run(args: ParsedArgs, ctx: CommandContext): Promise<number> {
     .join(', ')
   const more = refused.length > 5 ? `, and ${refused.length - 5} more` : ''
   ctx.io.stderr.write(
-    `error ${first.error.code}: ${refused.length} device folder(s) refused and left unchanged ` +
+    `error ${first.error.code}: ${plural(refused.length, 'device folder')} refused and left unchanged ` +
       `(${names}${more})\n`,
   )
   return exitCodeOf(first.error.code) ?? EXIT.internal

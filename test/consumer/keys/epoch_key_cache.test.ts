@@ -87,7 +87,7 @@ describe('EpochKeyCache', () => {
     await cache.put('dev-1', 'bb', first)
     expect(cache.getSync('dev-1', 'bb')).toBe(first)
     await cache.put('dev-1', 'cc', second)
-    await cache.put('dev-1', 'dd', second) // evicts bb, the oldest
+    await cache.put('dev-1', 'dd', second) // evicts bb, the oldest (any put forgets the last hit)
     expect(cache.getSync('dev-1', 'bb')).toBeUndefined()
 
     expect(cache.getSync('dev-1', 'dd')).toBe(second)
