@@ -431,6 +431,23 @@ describe('stream tampering: every case is the one opaque error', () => {
     expect(Buffer.concat(released).equals(Buffer.from(data))).toBe(true)
   })
 
+  it('random access: a source that reuses one buffer for every read opens the same bytes', async () => {
+    const scratch = new Uint8Array(file.length)
+    const src = {
+      size: file.length,
+      read: (at: number, n: number) => {
+        scratch.fill(0xee) // what the previous read returned is overwritten
+        scratch.set(file.subarray(at, at + n))
+        return scratch.subarray(0, n)
+      },
+    }
+    const released: Uint8Array[] = []
+    for await (const pt of openRandomAccess(src, { ...openOptions, readBytes: SEG })) {
+      released.push(new Uint8Array(pt))
+    }
+    expect(Buffer.concat(released).equals(Buffer.from(data))).toBe(true)
+  })
+
   it('random access: a bad readBytes or size is a RangeError and a read that is not bytes a TypeError, before anything is released', async () => {
     const read = (at: number, n: number) => file.subarray(at, at + n)
     for (const [src, opts, message] of [

@@ -473,8 +473,10 @@ export async function* openRandomAccess(
   }
   if (size === 0) throw new EnvelopeInvalidError('stream header: empty input')
   // The fixed part says how long the header is; then the rest of it (every byte read once).
-  const fixed = await source.read(0, Math.min(size, STREAM_FIXED_HEADER_BYTES))
-  abytes(fixed, 'read')
+  const first = await source.read(0, Math.min(size, STREAM_FIXED_HEADER_BYTES))
+  abytes(first, 'read')
+  // A copy (40 bytes): the next read may reuse the source's buffer (see RandomAccessSource).
+  const fixed = new Uint8Array(first)
   const need = streamHeaderLength(fixed)
   if (need === undefined || need > size) {
     throw new EnvelopeInvalidError(`stream header: truncated (${size} bytes)`)
